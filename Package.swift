@@ -1,0 +1,81 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "almanac",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "almanac", targets: ["almanac"]),
+        .library(name: "Kafka", targets: ["Kafka"]),
+        .library(name: "AlmanacCore", targets: ["AlmanacCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    ],
+    targets: [
+        // Debian: apt-get install librdkafka-dev (pkg-config name `rdkafka`).
+        .systemLibrary(
+            name: "CRdKafka",
+            pkgConfig: "rdkafka",
+            providers: [.apt(["librdkafka-dev"])]
+        ),
+        .target(
+            name: "Kafka",
+            dependencies: [
+                "CRdKafka",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(name: "CAlmanacShims"),
+        .target(
+            name: "AlmanacCore",
+            dependencies: [],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "Almanac",
+            dependencies: [
+                "Kafka", "AlmanacCore", "CAlmanacShims",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "almanac",
+            dependencies: [
+                "Almanac", "AlmanacCore", "Kafka",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "AlmanacCoreTests",
+            dependencies: ["AlmanacCore"],
+            resources: [.copy("Resources")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "KafkaTests",
+            dependencies: ["Kafka"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "AlmanacTests",
+            dependencies: ["Almanac", "AlmanacCore", "Kafka"],
+            swiftSettings: strict
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,139 @@
+import AlmanacCore
+import Foundation
+import Kafka
+import Logging
+import ServiceLifecycle
+
+/// `almanac dev`: every role in one process, on the embedded broker (or `--brokers`), with the
+/// example apps applied and an optional simulated clock.
+public struct DevSession {
+    public struct Options: Sendable {
+        public var appsPath = "examples/apps"
+        /// Simulated start; `nil` = now.
+        public var start: Date?
+        /// Simulated seconds per real second.
+        public var speed: Double = 1
+        /// Simulated run time in seconds; `nil` = until Ctrl-C.
+        public var runFor: Double?
+        public var brokers: String?
+        public var kafkaProperties: [String: String] = [:]
+        public var exportPath: String?
+        public var stateDirectory = ".almanac"
+        public var printEvents = true
+        public var topicPrefix = "almanac."
+        public var maxConcurrentRuns = 64
+        public init() {}
+    }
+
+    let options: Options
+    let logger: Logger
+
+    public init(options: Options, logger: Logger) {
+        self.options = options
+        self.logger = logger
+    }
+
+    /// Runs until `runFor` simulated time has passed and every trigger is finished, or until SIGINT/SIGTERM.
+    /// - Returns: the summary of what ran.
+    /// - Throws: Kafka start-up failures.
+    public func run() async throws -> RunSummary {
+        let topics = AlmanacTopics(prefix: options.topicPrefix)
+        var cluster: EmbeddedKafkaCluster?
+        let brokers: String
+        if let given = options.brokers {
+            brokers = given
+            let admin = try KafkaAdmin(configuration: KafkaConfiguration(bootstrapServers: given, properties: options.kafkaProperties), logger: logger)
+            try await admin.createTopics(topics.specifications)
+        } else {
+            let embedded = try EmbeddedKafkaCluster(brokers: 1, logger: logger)
+            for spec in topics.specifications { try embedded.createTopic(spec.name, partitions: spec.partitions) }
+            cluster = embedded
+            brokers = embedded.bootstrapServers
+        }
+        let kafka = KafkaConfiguration(bootstrapServers: brokers, properties: options.kafkaProperties)
+        let clock = ScaledWallClock(start: options.start ?? Date(), speed: options.speed)
+        try DevState.write(DevState(brokers: brokers, clock: clock, topicPrefix: topics.prefix), directory: options.stateDirectory)
+        say("Almanac dev: Kafka at \(brokers) (\(cluster == nil ? "external" : "embedded")), written to \(options.stateDirectory)/dev.brokers")
+        say("Clock starts \(RFC3339.local(clock.start, zone: TimeZone(identifier: AppConfiguration.defaultTimeZone)!)) at \(options.speed)x")
+
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: kafka), logger: logger)
+        let publisher = EventPublisher(producer: producer, topics: topics, source: "almanac/dev")
+
+        let loaded = AppFileLoader.load(path: options.appsPath)
+        for error in loaded.errors {
+            FileHandle.standardError.write(Data("almanac: refused app file \(error)\n".utf8))
+        }
+        let directories = Dictionary(loaded.apps.map { ($0.config.app, $0.directory) }, uniquingKeysWith: { a, _ in a })
+        let configureTime = clock.now().addingTimeInterval(-1)
+        try await publisher.publish(loaded.apps.map { .appConfigured(AppConfigured(config: $0.config)) }, at: configureTime)
+        say("Applied \(loaded.apps.count) app(s) from \(options.appsPath)\(loaded.errors.isEmpty ? "" : "; refused \(Set(loaded.errors.compactMap(\.source)).count) file(s)")")
+
+        let store = ProjectionStore()
+        let projector = try ProjectorService(store: store, kafka: kafka, publisher: publisher, topics: topics, clock: clock, logger: logger)
+        var ticker = TickerService(store: store, projector: projector, publisher: publisher, clock: clock, logger: logger,
+                                   tickDelay: max(1, 0.3 * options.speed))
+        ticker.startMinute = clock.start
+        let end = options.runFor.map { clock.start.addingTimeInterval($0) }
+        if let end { ticker.lastMinute = TickPlanner.minute(containing: end.addingTimeInterval(-1)) }
+        var workerOptions = WorkerService.Options()
+        workerOptions.maxConcurrentRuns = options.maxConcurrentRuns
+        let worker = WorkerService(kafka: kafka, store: store, publisher: publisher, topics: topics,
+                                   runner: ProcessRunner(clock: clock), pricing: PricingSchedule([.standard]), clock: clock,
+                                   logger: logger, options: workerOptions, appDirectories: { directories[$0] })
+        let observer = try EventLogObserver(kafka: kafka, topics: topics, zone: TimeZone(identifier: AppConfiguration.defaultTimeZone)!,
+                                            printLines: options.printEvents, exportPath: options.exportPath, logger: logger)
+
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: projector), .init(service: observer), .init(service: worker),
+            .init(service: ticker, successTerminationBehavior: end == nil ? .cancelGroup : .ignore),
+        ]
+        if let end {
+            services.append(.init(service: RunLimit(clock: clock, end: end, lastMinute: ticker.lastMinute!, store: store, observer: observer),
+                                  successTerminationBehavior: .gracefullyShutdownGroup))
+        }
+        var configuration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        configuration.maximumGracefulShutdownDuration = .seconds(60)
+        let group = ServiceGroup(configuration: configuration)
+        try await group.run()
+
+        await observer.drain()
+        await observer.close()
+        await producer.shutdown()
+        _ = cluster
+        return observer.summary
+    }
+
+    private func say(_ text: String) {
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+}
+
+/// Returns once simulated time reaches `end` and every trigger seen has finished (or a grace
+/// period passed), so `--run-for` ends with nothing in flight.
+struct RunLimit: Service {
+    let clock: any WallClock
+    let end: Date
+    let lastMinute: Date
+    let store: ProjectionStore
+    let observer: EventLogObserver
+
+    func run() async throws {
+        try await clock.sleep(until: end)
+        // The ticker may lag behind a fast simulated clock: wait for its last minute.
+        while (store.state.lastTick ?? .distantPast) < lastMinute {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let deadline = ContinuousClock.now + .seconds(120)
+        var quietSince: ContinuousClock.Instant?
+        while ContinuousClock.now < deadline {
+            if observer.summary.openTriggers.isEmpty {
+                let since = quietSince ?? ContinuousClock.now
+                quietSince = since
+                if ContinuousClock.now - since > .milliseconds(1500) { return }
+            } else {
+                quietSince = nil
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
+}

@@ -1,0 +1,126 @@
+import AlmanacCore
+import Foundation
+import Kafka
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Reads every Almanac topic from the beginning (assign, no group), prints one readable line per
+/// trigger, completion, skip, charge, pause and rejection, keeps a ``RunSummary``, and optionally
+/// appends every message to a JSON-lines export (`{"topic","partition","offset","key","value"}`).
+public final class EventLogObserver: Service, Sendable {
+    let consumer: KafkaConsumer
+    let topics: AlmanacTopics
+    let zone: TimeZone
+    let printLines: Bool
+    let export: FileHandle?
+    private let summaryBox = Mutex(RunSummary())
+    private let positions = Mutex([KafkaTopicPartition: Int64]())
+
+    public init(kafka: KafkaConfiguration, topics: AlmanacTopics, zone: TimeZone, printLines: Bool, exportPath: String?, logger: Logger) throws {
+        consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(client: kafka), logger: logger)
+        self.topics = topics
+        self.zone = zone
+        self.printLines = printLines
+        if let exportPath {
+            FileManager.default.createFile(atPath: exportPath, contents: nil)
+            export = FileHandle(forWritingAtPath: exportPath)
+        } else {
+            export = nil
+        }
+    }
+
+    public var summary: RunSummary { summaryBox.withLock { $0 } }
+
+    public func run() async throws {
+        var partitions: [KafkaTopicPartition] = []
+        for topic in topics.all {
+            let count = try await consumer.partitionCount(topic: topic) ?? 0
+            partitions += (0..<count).map { KafkaTopicPartition(topic: topic, partition: Int32($0)) }
+        }
+        try consumer.assign(partitions.map { ($0, .beginning) })
+        await cancelWhenGracefulShutdownOrCancel {
+            while !Task.isCancelled {
+                guard let messages = try? await self.consumer.poll(maxMessages: 1000, timeout: .milliseconds(100)) else { continue }
+                self.handle(messages)
+            }
+        }
+    }
+
+    /// Reads until every partition is at its current high watermark (used before printing the summary).
+    public func drain(timeout: Duration = .seconds(30)) async {
+        let deadline = ContinuousClock.now + timeout
+        guard let marks = try? await consumer.watermarks(Array(consumer.assignment)) else { return }
+        while ContinuousClock.now < deadline {
+            let done = positions.withLock { positions in
+                marks.allSatisfy { tp, mark in mark.high <= (positions[tp] ?? mark.low) }
+            }
+            if done { break }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    public func close() async {
+        await consumer.close()
+        try? export?.close()
+    }
+
+    private func handle(_ messages: [KafkaConsumerMessage]) {
+        var out = ""
+        var exportLines = Data()
+        for message in messages {
+            positions.withLock { $0[message.topicPartition] = message.offset + 1 }
+            if export != nil { exportLines.append(Self.exportLine(message)) }
+            guard let envelope = try? EventCodec.decode(message.value) else {
+                if printLines { out += "  !! undecodable message on \(message.topic)[\(message.partition)]@\(message.offset)\n" }
+                continue
+            }
+            summaryBox.withLock { $0.add(envelope.event) }
+            if printLines, let line = describe(envelope) { out += line + "\n" }
+        }
+        if !out.isEmpty { FileHandle.standardOutput.write(Data(out.utf8)) }
+        if let export, !exportLines.isEmpty { export.write(exportLines) }
+    }
+
+    static func exportLine(_ message: KafkaConsumerMessage) -> Data {
+        var object: [String: Any] = ["topic": message.topic, "partition": Int(message.partition), "offset": message.offset]
+        object["key"] = message.keyString ?? NSNull()
+        if let json = try? JSONSerialization.jsonObject(with: Data(message.value)) {
+            object["value"] = json
+        } else {
+            object["valueBase64"] = Data(message.value).base64EncodedString()
+        }
+        var data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
+        data.append(0x0A)
+        return data
+    }
+
+    private func local(_ date: Date) -> String {
+        let text = RFC3339.local(date, zone: zone)
+        return String(text.dropFirst(11).prefix(5))
+    }
+
+    private func describe(_ envelope: EventEnvelope) -> String? {
+        let at = RFC3339.local(envelope.time, zone: zone).prefix(16).replacingOccurrences(of: "T", with: " ")
+        switch envelope.event {
+        case .jobTriggered(let e):
+            return "\(at)  trigger   \(e.job)  for \(local(e.scheduledFor)) (\(e.source.rawValue)\(e.attempt > 1 ? ", attempt \(e.attempt)" : ""))"
+        case .jobCompleted(let e):
+            return "\(at)  \(e.status == .succeeded ? "done     " : "FAILED   ") \(e.job)  \(e.durationMilliseconds) ms\(e.error.map { "  \($0)" } ?? "")"
+        case .jobSkipped(let e):
+            return "\(at)  skipped   \(e.job)  for \(local(e.scheduledFor)) (\(e.reason.rawValue))"
+        case .creditsCharged(let e):
+            return "\(at)  charge    \(e.account)  \(e.total) credits  (\(e.app)/\(e.job), \(e.lineItems.map(\.item).joined(separator: "+")))"
+        case .schedulePaused(let e):
+            return "\(at)  paused    \(e.app)\(e.job.map { "/\($0)" } ?? "")\(e.reason.map { "  \"\($0)\"" } ?? "")"
+        case .scheduleResumed(let e):
+            return "\(at)  resumed   \(e.app)\(e.job.map { "/\($0)" } ?? "")"
+        case .appConfigured(let e):
+            return "\(at)  config    \(e.config.app) (\(e.config.jobs.count) jobs, \(e.config.timeZone))"
+        case .eventRejected(let e):
+            return "\(at)  REJECTED  \(e.topic)[\(e.partition)]@\(e.offset): \(e.reason.rawValue): \(e.detail)"
+        default:
+            return nil
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import AlmanacCore
+import Kafka
+import Synchronization
+
+/// The projector's state, shared with the roles that read it (ticker, http), plus how far the fold
+/// has read each partition so readers can wait for "caught up to these high watermarks".
+public final class ProjectionStore: Sendable {
+    private struct Inner {
+        var state = SchedulerState()
+        /// Next offset to read, per partition.
+        var positions: [KafkaTopicPartition: Int64] = [:]
+        var waiters: [(target: [KafkaTopicPartition: Int64], continuation: CheckedContinuation<Void, Never>)] = []
+    }
+    private let inner = Mutex(Inner())
+
+    public init() {}
+
+    /// A copy of the current state.
+    public var state: SchedulerState { inner.withLock { $0.state } }
+
+    /// Applies `body` to the state and records that `message` was read.
+    func update(after message: KafkaConsumerMessage, _ body: (inout SchedulerState) -> Void) {
+        let ready = inner.withLock { inner in
+            body(&inner.state)
+            inner.positions[message.topicPartition] = message.offset + 1
+            return Self.takeSatisfied(&inner)
+        }
+        for continuation in ready { continuation.resume() }
+    }
+
+    /// Records a partition's start position (e.g. its low watermark when empty or trimmed).
+    func setPosition(_ tp: KafkaTopicPartition, atLeast offset: Int64) {
+        let ready = inner.withLock { inner in
+            inner.positions[tp] = max(inner.positions[tp] ?? 0, offset)
+            return Self.takeSatisfied(&inner)
+        }
+        for continuation in ready { continuation.resume() }
+    }
+
+    /// Returns once every partition in `target` has been read up to (excluding) its offset.
+    public func waitUntilCaughtUp(to target: [KafkaTopicPartition: Int64]) async {
+        await withCheckedContinuation { continuation in
+            let done = inner.withLock { inner in
+                if Self.satisfied(target, inner.positions) { return true }
+                inner.waiters.append((target, continuation))
+                return false
+            }
+            if done { continuation.resume() }
+        }
+    }
+
+    public func isCaughtUp(to target: [KafkaTopicPartition: Int64]) -> Bool {
+        inner.withLock { Self.satisfied(target, $0.positions) }
+    }
+
+    private static func satisfied(_ target: [KafkaTopicPartition: Int64], _ positions: [KafkaTopicPartition: Int64]) -> Bool {
+        target.allSatisfy { tp, offset in offset <= 0 || (positions[tp] ?? 0) >= offset }
+    }
+
+    private static func takeSatisfied(_ inner: inout Inner) -> [CheckedContinuation<Void, Never>] {
+        var ready: [CheckedContinuation<Void, Never>] = []
+        inner.waiters.removeAll { waiter in
+            guard satisfied(waiter.target, inner.positions) else { return false }
+            ready.append(waiter.continuation)
+            return true
+        }
+        return ready
+    }
+}

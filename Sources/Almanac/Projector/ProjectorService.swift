@@ -1,0 +1,106 @@
+import AlmanacCore
+import Foundation
+import Kafka
+import Logging
+import ServiceLifecycle
+
+/// Projector role: reads config, control, ticks and executions from offset 0 (assign, no group)
+/// and folds them into the ``ProjectionStore``; follows live until cancelled.
+///
+/// Bad messages (undecodable, or not applicable such as a pause for an unknown app) are copied to
+/// the dlq as `event.rejected`; everything else keeps flowing.
+public struct ProjectorService: Service {
+    public let store: ProjectionStore
+    let consumer: KafkaConsumer
+    /// Separate handle for offset queries, so they never queue behind the fold's fetches.
+    let offsets: KafkaAdmin
+    let publisher: EventPublisher
+    let topics: AlmanacTopics
+    let clock: any WallClock
+    let logger: Logger
+
+    public init(store: ProjectionStore, kafka: KafkaConfiguration, publisher: EventPublisher, topics: AlmanacTopics,
+                clock: any WallClock, logger: Logger) throws {
+        self.store = store
+        var configuration = KafkaConsumerConfiguration(client: kafka)
+        configuration.client.clientID = "almanac-projector"
+        consumer = try KafkaConsumer(configuration: configuration, logger: logger)
+        offsets = try KafkaAdmin(configuration: kafka, logger: logger)
+        self.publisher = publisher
+        self.topics = topics
+        self.clock = clock
+        self.logger = logger
+    }
+
+    /// The partitions the projector folds.
+    public var partitions: [KafkaTopicPartition] {
+        get async throws {
+            let counts = try await offsets.describeTopics()
+            return [topics.config, topics.control, topics.ticks, topics.executions].flatMap { topic in
+                (0..<(counts[topic] ?? 0)).map { KafkaTopicPartition(topic: topic, partition: Int32($0)) }
+            }
+        }
+    }
+
+    /// High watermarks of the partitions that decide a tick (config and control), for
+    /// ``ProjectionStore/waitUntilCaughtUp(to:)``.
+    public func controlHighWatermarks() async throws -> [KafkaTopicPartition: Int64] {
+        let partitions = try await self.partitions.filter { $0.topic == topics.config || $0.topic == topics.control || $0.topic == topics.ticks }
+        return try await offsets.endOffsets(partitions)
+    }
+
+    /// Runs until cancelled or graceful shutdown.
+    /// - Throws: fatal Kafka errors.
+    public func run() async throws {
+        let partitions = try await self.partitions
+        for (tp, marks) in try await consumer.watermarks(partitions) {
+            store.setPosition(tp, atLeast: marks.low)
+            if marks.low > 0 && tp.topic != topics.executions {
+                logger.warning("\(tp) has lost its head: offsets before \(marks.low) are gone (retention or the embedded broker's size limit); the projection misses them")
+            }
+        }
+        try consumer.assign(partitions.map { ($0, .beginning) })
+        logger.info("projector reading \(partitions.count) partitions from the beginning")
+        await cancelWhenGracefulShutdownOrCancel {
+            while !Task.isCancelled {
+                do {
+                    let messages = try await consumer.poll(maxMessages: 1000, timeout: .milliseconds(100))
+                    for message in messages { await handle(message) }
+                } catch {
+                    if Task.isCancelled { break }
+                    logger.error("projector poll failed: \(error)")
+                    try? await Task.sleep(for: .milliseconds(200))
+                }
+            }
+        }
+        await consumer.close()
+    }
+
+    private func handle(_ message: KafkaConsumerMessage) async {
+        let envelope: EventEnvelope
+        do {
+            envelope = try EventCodec.decode(message.value)
+        } catch {
+            await reject(message, error)
+            store.update(after: message) { _ in }
+            return
+        }
+        if envelope.event.kind.topic != String(message.topic.dropFirst(topics.prefix.count)) {
+            await reject(message, EventDecodingError(.wrongTopic, "\(envelope.type) does not belong on \(message.topic)"))
+            store.update(after: message) { _ in }
+            return
+        }
+        var outcome = SchedulerState.ApplyOutcome.ignored
+        store.update(after: message) { outcome = $0.apply(envelope) }
+        if case .rejected(let error) = outcome { await reject(message, error) }
+    }
+
+    private func reject(_ message: KafkaConsumerMessage, _ error: EventDecodingError) async {
+        logger.warning("rejected \(message.topic)[\(message.partition)]@\(message.offset): \(error.reason.rawValue): \(error.detail)")
+        do {
+            try await publisher.reject(message, error, by: "projector", at: clock.now())
+        } catch {
+            logger.error("could not write to the dlq: \(error)")
+        }
+    }
+}

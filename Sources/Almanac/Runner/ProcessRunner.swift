@@ -1,0 +1,213 @@
+import AlmanacCore
+import CAlmanacShims
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs a job as a process (DESIGN.md §5):
+/// - argv from the job config, spawned with `posix_spawn` in a process group of its own;
+/// - a scrubbed environment: only `PATH`, `LANG`, `HOME`, the `ALMANAC_*` variables and the job's `env`;
+/// - params as JSON on stdin; stdout and stderr captured (last 64 KiB of each kept);
+/// - reports as JSON lines on fd 3 (`ALMANAC_REPORT_FD=3`, see ``RunReport``);
+/// - on timeout the whole group gets SIGTERM, then SIGKILL 5 s later.
+///
+/// swift-subprocess 1.0 cannot hand a child an extra descriptor on Linux (its
+/// `preSpawnProcessConfigurator` is Darwin-only), so this spawns directly. Each run is served by one
+/// dedicated thread (poll(2) over its pipes, then waitpid), never the cooperative pool.
+public struct ProcessRunner: JobRunner {
+    public static let tailLimit = 64 * 1024
+    /// Seconds between SIGTERM and SIGKILL.
+    public var killGrace: Double = 5
+    let clock: any WallClock
+
+    public init(clock: any WallClock) { self.clock = clock }
+
+    public func run(_ request: RunRequest) async -> RunResult {
+        let environment = Self.environment(for: request)
+        var argv = request.job.command
+        if let base = request.baseDirectory, argv[0].contains("/"), !argv[0].hasPrefix("/") {
+            argv[0] = (base as NSString).appendingPathComponent(argv[0])
+        }
+        let stdin = Array(((try? String(data: JSONEncoder().encode(request.trigger.params ?? .object([:])), encoding: .utf8)) ?? "{}").utf8)
+        let timeoutSeconds = Double(request.timeout.components.seconds) * clock.realSecondsPerSecond
+        let killGrace = self.killGrace
+        let workingDirectory = request.baseDirectory
+        let finalArgv = argv
+        return await withCheckedContinuation { continuation in
+            let thread = Thread {
+                continuation.resume(returning: Self.spawnAndWait(
+                    argv: finalArgv, environment: environment, stdin: stdin, workingDirectory: workingDirectory,
+                    timeout: max(timeoutSeconds, 0.05), killGrace: killGrace))
+            }
+            thread.name = "almanac.run"
+            thread.start()
+        }
+    }
+
+    static func environment(for request: RunRequest) -> [String: String] {
+        let inherited = ProcessInfo.processInfo.environment
+        var env: [String: String] = [
+            "PATH": inherited["PATH"] ?? "/usr/local/bin:/usr/bin:/bin",
+            "LANG": inherited["LANG"] ?? "C.UTF-8",
+            "HOME": inherited["HOME"] ?? "/tmp",
+        ]
+        for (key, value) in request.job.env { env[key] = value }
+        let trigger = request.trigger
+        env["ALMANAC_ACCOUNT_ID"] = trigger.job.account
+        env["ALMANAC_APP_ID"] = trigger.job.app
+        env["ALMANAC_JOB"] = trigger.job.job
+        env["ALMANAC_TRIGGER_ID"] = trigger.triggerId.rawValue
+        env["ALMANAC_SCHEDULED_FOR"] = RFC3339.utcMilliseconds(trigger.scheduledFor)
+        env["ALMANAC_ATTEMPT"] = String(trigger.attempt)
+        env["ALMANAC_REPORT_FD"] = "3"
+        return env
+    }
+
+    /// Blocking: spawns, pumps pipes until every end closes, enforces the timeout, reaps.
+    static func spawnAndWait(argv: [String], environment: [String: String], stdin input: [UInt8], workingDirectory: String?,
+                             timeout: Double, killGrace: Double) -> RunResult {
+        var pipes: [[Int32]] = []
+        for _ in 0..<4 {
+            var fds: [Int32] = [0, 0]
+            guard almanac_pipe_cloexec(&fds) == 0 else {
+                for p in pipes { close(p[0]); close(p[1]) }
+                return failure("cannot create pipes: \(String(cString: strerror(errno)))")
+            }
+            pipes.append(fds)
+        }
+        // pipes[0] stdin (child reads [0]); [1] stdout; [2] stderr; [3] report (child writes [1]).
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, pipes[0][0], 0)
+        posix_spawn_file_actions_adddup2(&actions, pipes[1][1], 1)
+        posix_spawn_file_actions_adddup2(&actions, pipes[2][1], 2)
+        posix_spawn_file_actions_adddup2(&actions, pipes[3][1], 3)
+        almanac_spawn_addclosefrom(&actions, 4)
+        if let workingDirectory { almanac_spawn_addchdir(&actions, workingDirectory) }
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var defaultSignals = sigset_t()
+        sigfillset(&defaultSignals)
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigdefault(&attributes, &defaultSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setpgroup(&attributes, 0)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+
+        let cArgs = argv.map { strdup($0) } + [nil]
+        let cEnv = environment.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            for p in cArgs { free(p) }
+            for p in cEnv { free(p) }
+        }
+        var pid: pid_t = 0
+        let spawnError: Int32 = argv[0].contains("/")
+            ? posix_spawn(&pid, argv[0], &actions, &attributes, cArgs, cEnv)
+            : posix_spawnp(&pid, argv[0], &actions, &attributes, cArgs, cEnv)
+        close(pipes[0][0]); close(pipes[1][1]); close(pipes[2][1]); close(pipes[3][1])
+        guard spawnError == 0 else {
+            close(pipes[0][1]); close(pipes[1][0]); close(pipes[2][0]); close(pipes[3][0])
+            return failure("cannot start \(argv[0]): \(String(cString: strerror(spawnError)))", exitCode: 127)
+        }
+
+        var stdout = TailBuffer(limit: tailLimit)
+        var stderr = TailBuffer(limit: tailLimit)
+        var report: [UInt8] = []
+        var open: [Int32: Int] = [pipes[1][0]: 1, pipes[2][0]: 2, pipes[3][0]: 3]
+        var stdinFD: Int32? = pipes[0][1]
+        var written = 0
+        _ = fcntl(pipes[0][1], F_SETFL, fcntl(pipes[0][1], F_GETFL) | O_NONBLOCK)
+        let start = Date()
+        var terminatedAt: Date?
+        var killed = false
+        var timedOut = false
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while !open.isEmpty || stdinFD != nil {
+            let elapsed = Date().timeIntervalSince(start)
+            if !timedOut, elapsed >= timeout {
+                timedOut = true
+                terminatedAt = Date()
+                kill(-pid, SIGTERM)
+            }
+            if let terminatedAt, !killed, Date().timeIntervalSince(terminatedAt) >= killGrace {
+                killed = true
+                kill(-pid, SIGKILL)
+            }
+            var fds = open.keys.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+            if let stdinFD { fds.append(pollfd(fd: stdinFD, events: Int16(POLLOUT), revents: 0)) }
+            let wait = timedOut ? (killed ? 200 : Int32(max(10, (killGrace - Date().timeIntervalSince(terminatedAt!)) * 1000)))
+                : Int32(max(10, min(1000, (timeout - elapsed) * 1000)))
+            let ready = poll(&fds, nfds_t(fds.count), wait)
+            if ready < 0 && errno != EINTR { break }
+            for entry in fds where entry.revents != 0 {
+                if entry.fd == stdinFD {
+                    let n = input.withUnsafeBytes { write(entry.fd, $0.baseAddress! + written, input.count - written) }
+                    if n > 0 { written += n }
+                    if n < 0 && errno != EAGAIN || written >= input.count {
+                        close(entry.fd)
+                        stdinFD = nil
+                    }
+                    continue
+                }
+                let n = read(entry.fd, &buffer, buffer.count)
+                if n > 0 {
+                    switch open[entry.fd] {
+                    case 1: stdout.append(buffer[0..<n])
+                    case 2: stderr.append(buffer[0..<n])
+                    default: if report.count < 4 << 20 { report += buffer[0..<n] }
+                    }
+                } else if n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN) {
+                    close(entry.fd)
+                    open.removeValue(forKey: entry.fd)
+                }
+            }
+            // Pipes stay open while any process of the group holds them; after KILL that ends soon.
+            if killed, Date().timeIntervalSince(terminatedAt!) > killGrace + 2 { break }
+        }
+        for fd in open.keys { close(fd) }
+        if let stdinFD { close(stdinFD) }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        // Whatever is left of the group (a grandchild that closed its pipes) goes too.
+        kill(-pid, SIGKILL)
+
+        let parsed = RunReport(parsing: report)
+        let exited = (status & 0x7f) == 0
+        let exitCode: Int32? = exited ? (status >> 8) & 0xff : nil
+        let signal = status & 0x7f
+        var errors: [String] = []
+        let runStatus: RunStatus
+        if timedOut {
+            runStatus = .timedOut
+            errors.append("timed out after \(Int(timeout)) s; process group sent SIGTERM\(killed ? " then SIGKILL" : "")")
+        } else if exitCode == 0 {
+            runStatus = .succeeded
+        } else {
+            runStatus = .failed
+            errors.append(exited ? "exited with code \(exitCode!)" : "killed by signal \(signal)")
+        }
+        errors += parsed.errors
+        return RunResult(status: runStatus, exitCode: exitCode, usage: parsed.usage, followUps: parsed.followUps,
+                         stdoutTail: stdout.text, stderrTail: stderr.text, error: errors.isEmpty ? nil : errors.joined(separator: "; "))
+    }
+
+    static func failure(_ text: String, exitCode: Int32? = nil) -> RunResult {
+        RunResult(status: .failed, exitCode: exitCode, usage: .none, followUps: [], stdoutTail: "", stderrTail: "", error: text)
+    }
+}
+
+/// Keeps the last `limit` bytes written to it.
+struct TailBuffer {
+    let limit: Int
+    private(set) var bytes: [UInt8] = []
+    init(limit: Int) { self.limit = limit }
+    mutating func append(_ chunk: ArraySlice<UInt8>) {
+        bytes += chunk
+        if bytes.count > limit * 2 { bytes.removeFirst(bytes.count - limit) }
+    }
+    var text: String { String(decoding: bytes.suffix(limit), as: UTF8.self) }
+}

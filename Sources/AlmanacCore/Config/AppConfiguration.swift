@@ -1,0 +1,123 @@
+import Foundation
+
+/// An app's configuration: its account, time zone and jobs. The payload of `app.configured`
+/// and the shape of the app files `almanac apply` and `almanac dev --apps` read (YAML or JSON;
+/// schema `schemas/app-config.v1.json`).
+public struct AppConfiguration: Codable, Hashable, Sendable {
+    /// App id, unique across accounts; the Kafka key of config and control events.
+    public var app: String
+    public var account: String
+    /// IANA zone the schedules are read in. Default `America/New_York` (DESIGN.md §4).
+    public var timeZone: String
+    public var jobs: [JobConfiguration]
+
+    public init(app: String, account: String, timeZone: String = AppConfiguration.defaultTimeZone, jobs: [JobConfiguration]) {
+        self.app = app
+        self.account = account
+        self.timeZone = timeZone
+        self.jobs = jobs
+    }
+
+    public static let defaultTimeZone = "America/New_York"
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case app, account, timeZone, jobs }
+
+    public init(from decoder: any Decoder) throws {
+        try rejectUnknownKeys(decoder, allowed: CodingKeys.allCases.map(\.rawValue))
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        app = try c.decode(String.self, forKey: .app)
+        account = try c.decode(String.self, forKey: .account)
+        timeZone = try c.decodeIfPresent(String.self, forKey: .timeZone) ?? Self.defaultTimeZone
+        jobs = try c.decode([JobConfiguration].self, forKey: .jobs)
+    }
+}
+
+/// What happens when a job is due while its previous run is still going (DESIGN.md §5).
+public enum OverlapPolicy: String, Codable, Hashable, Sendable, CaseIterable {
+    /// The new trigger becomes `job.skipped(overlap)` (default).
+    case skip
+    /// At most one trigger waits for the running one.
+    case queue
+    /// Runs concurrently.
+    case allow
+}
+
+/// One job of an app.
+public struct JobConfiguration: Codable, Hashable, Sendable {
+    /// Job name, unique within the app: `[A-Za-z0-9_.-]+`.
+    public var name: String
+    /// Schedule expression (platform form or 5-field cron, DESIGN.md §4); `nil` for jobs that only
+    /// run when queued as follow-ups or triggered by hand.
+    public var schedule: String?
+    /// argv of the process to run; relative paths resolve against the app file's folder.
+    public var command: [String]
+    /// Extra environment variables for the process (the rest of the environment is scrubbed).
+    public var env: [String: String]
+    /// Base credits of a run, 1–10 (the job's complexity).
+    public var complexity: Int
+    /// Seconds before the process group is sent TERM, then KILL 5 s later. Default 600.
+    public var timeoutSeconds: Int
+    /// Retries after a failure or timeout. Default 0.
+    public var retries: Int
+    public var overlap: OverlapPolicy
+    /// Missed runs younger than this (seconds) are triggered late after downtime; older ones are
+    /// recorded as `job.skipped(missed)`. Default 900 (15 min); 0 allowed.
+    public var catchUpWindowSeconds: Int
+    /// Params sent as JSON on the process's stdin (scheduled runs).
+    public var params: JSONValue?
+    /// Whether pausing the app also holds this job's queued follow-ups. Default false.
+    public var pauseHoldsFollowUps: Bool
+
+    public init(name: String, schedule: String?, command: [String], env: [String: String] = [:], complexity: Int = 1,
+                timeoutSeconds: Int = 600, retries: Int = 0, overlap: OverlapPolicy = .skip,
+                catchUpWindowSeconds: Int = 900, params: JSONValue? = nil, pauseHoldsFollowUps: Bool = false) {
+        self.name = name
+        self.schedule = schedule
+        self.command = command
+        self.env = env
+        self.complexity = complexity
+        self.timeoutSeconds = timeoutSeconds
+        self.retries = retries
+        self.overlap = overlap
+        self.catchUpWindowSeconds = catchUpWindowSeconds
+        self.params = params
+        self.pauseHoldsFollowUps = pauseHoldsFollowUps
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case name, schedule, command, env, complexity, timeoutSeconds, retries, overlap, catchUpWindowSeconds, params, pauseHoldsFollowUps
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try rejectUnknownKeys(decoder, allowed: CodingKeys.allCases.map(\.rawValue))
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        schedule = try c.decodeIfPresent(String.self, forKey: .schedule)
+        command = try c.decode([String].self, forKey: .command)
+        env = try c.decodeIfPresent([String: String].self, forKey: .env) ?? [:]
+        complexity = try c.decodeIfPresent(Int.self, forKey: .complexity) ?? 1
+        timeoutSeconds = try c.decodeIfPresent(Int.self, forKey: .timeoutSeconds) ?? 600
+        retries = try c.decodeIfPresent(Int.self, forKey: .retries) ?? 0
+        overlap = try c.decodeIfPresent(OverlapPolicy.self, forKey: .overlap) ?? .skip
+        catchUpWindowSeconds = try c.decodeIfPresent(Int.self, forKey: .catchUpWindowSeconds) ?? 900
+        params = try c.decodeIfPresent(JSONValue.self, forKey: .params)
+        pauseHoldsFollowUps = try c.decodeIfPresent(Bool.self, forKey: .pauseHoldsFollowUps) ?? false
+    }
+}
+
+private struct AnyKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}
+
+/// Refuses keys a strict config format does not know, naming the key and where it is.
+func rejectUnknownKeys(_ decoder: any Decoder, allowed: [String]) throws {
+    let container = try decoder.container(keyedBy: AnyKey.self)
+    for key in container.allKeys where !allowed.contains(key.stringValue) {
+        throw DecodingError.dataCorruptedError(
+            forKey: key, in: container,
+            debugDescription: "unknown key \"\(key.stringValue)\" (allowed: \(allowed.joined(separator: ", ")))")
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+
+/// `account/app/job`: the Kafka key of triggers and executions (DESIGN.md §2).
+public struct JobKey: Hashable, Sendable, Codable, CustomStringConvertible, Comparable {
+    public var account: String
+    public var app: String
+    public var job: String
+    public init(account: String, app: String, job: String) {
+        self.account = account
+        self.app = app
+        self.job = job
+    }
+    public var description: String { "\(account)/\(app)/\(job)" }
+    public static func < (lhs: JobKey, rhs: JobKey) -> Bool { lhs.description < rhs.description }
+}
+
+/// A trigger id, built by the deterministic rules of DESIGN.md §3:
+/// scheduled `account/app/job@2026-03-02T13:00Z` (UTC, minute precision); follow-up
+/// `<parent>/<child job>#<n>`; retry `<trigger>~<attempt>`; manual: a UUID.
+public struct TriggerID: Hashable, Sendable, Codable, CustomStringConvertible, Comparable {
+    public var rawValue: String
+    public init(_ rawValue: String) { self.rawValue = rawValue }
+    public init(from decoder: any Decoder) throws { rawValue = try decoder.singleValueContainer().decode(String.self) }
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+    public var description: String { rawValue }
+    public static func < (lhs: TriggerID, rhs: TriggerID) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    /// The id of the run of `job` scheduled for `scheduledFor` (truncated to the UTC minute).
+    public static func scheduled(_ job: JobKey, at scheduledFor: Date) -> TriggerID {
+        TriggerID("\(job)@\(RFC3339.minute(scheduledFor))")
+    }
+    /// The n-th follow-up (1-based) of `child` queued by this run.
+    public func followUp(_ child: String, number: Int) -> TriggerID { TriggerID("\(rawValue)/\(child)#\(number)") }
+    /// The retry `attempt` (2 = first retry) of the original trigger.
+    public func retry(attempt: Int) -> TriggerID {
+        let base = rawValue.split(separator: "~", omittingEmptySubsequences: false).first.map(String.init) ?? rawValue
+        return TriggerID("\(base)~\(attempt)")
+    }
+}
+
+/// An amount of credits in integer millicredits (1 credit = 1000). Never floating point.
+public struct Millicredits: Hashable, Sendable, Codable, Comparable, AdditiveArithmetic, CustomStringConvertible {
+    public var rawValue: Int64
+    public init(_ rawValue: Int64) { self.rawValue = rawValue }
+    public static func credits(_ credits: Int64) -> Millicredits { Millicredits(credits * 1000) }
+    public init(from decoder: any Decoder) throws { rawValue = try decoder.singleValueContainer().decode(Int64.self) }
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+    public static var zero: Millicredits { Millicredits(0) }
+    public static func + (lhs: Millicredits, rhs: Millicredits) -> Millicredits { Millicredits(lhs.rawValue + rhs.rawValue) }
+    public static func - (lhs: Millicredits, rhs: Millicredits) -> Millicredits { Millicredits(lhs.rawValue - rhs.rawValue) }
+    public static func < (lhs: Millicredits, rhs: Millicredits) -> Bool { lhs.rawValue < rhs.rawValue }
+    /// `12.345` style text (exact, no floating point).
+    public var description: String {
+        let sign = rawValue < 0 ? "-" : ""
+        let magnitude = rawValue.magnitude
+        let fraction = String(magnitude % 1000)
+        return "\(sign)\(magnitude / 1000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction)"
+    }
+}

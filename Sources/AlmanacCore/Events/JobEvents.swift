@@ -1,0 +1,142 @@
+import Foundation
+
+/// Why a trigger exists.
+public enum TriggerSource: String, Codable, Hashable, Sendable {
+    case scheduled, manual, enqueue, retry
+}
+
+/// `almanac.job.triggered` (topic `triggers`, key job key): run this job now.
+public struct JobTriggered: Codable, Hashable, Sendable {
+    public var triggerId: TriggerID
+    public var job: JobKey
+    /// The fire time the run is for (UTC minute); for manual and follow-up runs, when it was asked.
+    public var scheduledFor: Date
+    public var source: TriggerSource
+    /// 1 for the first attempt; retries count up.
+    public var attempt: Int
+    public var params: JSONValue?
+    /// For follow-ups and retries: the trigger that caused this one.
+    public var parentTriggerId: TriggerID?
+    /// Retries: do not start before this instant (backoff).
+    public var notBefore: Date?
+
+    public init(triggerId: TriggerID, job: JobKey, scheduledFor: Date, source: TriggerSource, attempt: Int = 1,
+                params: JSONValue? = nil, parentTriggerId: TriggerID? = nil, notBefore: Date? = nil) {
+        self.triggerId = triggerId
+        self.job = job
+        self.scheduledFor = scheduledFor
+        self.source = source
+        self.attempt = attempt
+        self.params = params
+        self.parentTriggerId = parentTriggerId
+        self.notBefore = notBefore
+    }
+}
+
+/// `almanac.job.started` (topic `executions`, key job key).
+public struct JobStarted: Codable, Hashable, Sendable {
+    public var triggerId: TriggerID
+    public var executionId: String
+    public var job: JobKey
+    public var worker: String
+    public var startedAt: Date
+    public var attempt: Int
+    public init(triggerId: TriggerID, executionId: String, job: JobKey, worker: String, startedAt: Date, attempt: Int) {
+        self.triggerId = triggerId
+        self.executionId = executionId
+        self.job = job
+        self.worker = worker
+        self.startedAt = startedAt
+        self.attempt = attempt
+    }
+}
+
+/// How a run ended.
+public enum RunStatus: String, Codable, Hashable, Sendable {
+    case succeeded, failed
+    case timedOut = "timed_out"
+}
+
+/// Metered usage a run reported (DESIGN.md §5 report protocol).
+public struct RunUsage: Codable, Hashable, Sendable {
+    public struct AITokens: Codable, Hashable, Sendable {
+        public var model: String
+        public var inputTokens: Int64
+        public var outputTokens: Int64
+        public init(model: String, inputTokens: Int64, outputTokens: Int64) {
+            self.model = model
+            self.inputTokens = inputTokens
+            self.outputTokens = outputTokens
+        }
+    }
+    public var ai: [AITokens]
+    public var emails: Int64
+    public var sms: Int64
+    public init(ai: [AITokens] = [], emails: Int64 = 0, sms: Int64 = 0) {
+        self.ai = ai
+        self.emails = emails
+        self.sms = sms
+    }
+    public static let none = RunUsage()
+}
+
+/// `almanac.job.completed` (topic `executions`, key job key): a run finished.
+public struct JobCompleted: Codable, Hashable, Sendable {
+    public var triggerId: TriggerID
+    public var executionId: String
+    public var job: JobKey
+    public var status: RunStatus
+    public var attempt: Int
+    public var exitCode: Int32?
+    public var startedAt: Date
+    public var finishedAt: Date
+    public var durationMilliseconds: Int64
+    public var usage: RunUsage
+    /// Follow-up triggers this run queued.
+    public var followUps: [TriggerID]
+    /// Last 64 KiB of stdout / stderr.
+    public var stdoutTail: String
+    public var stderrTail: String
+    /// Why it failed (exit code, signal, malformed report lines …), if it did.
+    public var error: String?
+
+    public init(triggerId: TriggerID, executionId: String, job: JobKey, status: RunStatus, attempt: Int, exitCode: Int32?,
+                startedAt: Date, finishedAt: Date, usage: RunUsage, followUps: [TriggerID] = [],
+                stdoutTail: String = "", stderrTail: String = "", error: String? = nil) {
+        self.triggerId = triggerId
+        self.executionId = executionId
+        self.job = job
+        self.status = status
+        self.attempt = attempt
+        self.exitCode = exitCode
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.durationMilliseconds = Int64((finishedAt.timeIntervalSince(startedAt) * 1000).rounded())
+        self.usage = usage
+        self.followUps = followUps
+        self.stdoutTail = stdoutTail
+        self.stderrTail = stderrTail
+        self.error = error
+    }
+}
+
+/// Why a due run did not run.
+public enum SkipReason: String, Codable, Hashable, Sendable {
+    case paused, missed, overlap
+}
+
+/// `almanac.job.skipped` (topic `executions`, key job key): a due run that will not run.
+public struct JobSkipped: Codable, Hashable, Sendable {
+    public var triggerId: TriggerID
+    public var job: JobKey
+    public var scheduledFor: Date
+    public var reason: SkipReason
+    public var detail: String?
+    public init(triggerId: TriggerID, job: JobKey, scheduledFor: Date, reason: SkipReason, detail: String? = nil) {
+        self.triggerId = triggerId
+        self.job = job
+        self.scheduledFor = scheduledFor
+        self.reason = reason
+        self.detail = detail
+    }
+}

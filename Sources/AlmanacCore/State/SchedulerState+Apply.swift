@@ -1,0 +1,82 @@
+import Foundation
+
+extension SchedulerState {
+    /// What ``SchedulerState/apply(_:)`` did with an event.
+    public enum ApplyOutcome: Equatable, Sendable {
+        case applied
+        /// Not a projector event (triggers, charges…) or a no-op; nothing changed.
+        case ignored
+        /// Well-formed but not applicable (e.g. a pause for an unknown app): goes to the dlq.
+        case rejected(EventDecodingError)
+    }
+
+    /// Folds one event into the state. Events must be applied in log order per key.
+    @discardableResult
+    public mutating func apply(_ envelope: EventEnvelope) -> ApplyOutcome {
+        switch envelope.event {
+        case .appConfigured(let e):
+            configure(e.config, at: envelope.time)
+            return .applied
+        case .appRemoved(let e):
+            return apps.removeValue(forKey: e.app) == nil ? .ignored : .applied
+        case .schedulePaused(let e):
+            return toggle(e, pause: Pause(since: envelope.time, reason: e.reason, actor: e.actor))
+        case .scheduleResumed(let e):
+            return toggle(e, pause: nil)
+        case .tickCompleted(let e):
+            if lastTick.map({ e.minute > $0 }) ?? true { lastTick = e.minute }
+            return .applied
+        case .jobCompleted(let e):
+            record(e.job, RunRecord(triggerId: e.triggerId, scheduledFor: nil, outcome: e.status.rawValue, at: e.finishedAt))
+            return .applied
+        case .jobSkipped(let e):
+            record(e.job, RunRecord(triggerId: e.triggerId, scheduledFor: e.scheduledFor, outcome: "skipped:\(e.reason.rawValue)", at: envelope.time))
+            return .applied
+        case .jobTriggered, .jobStarted, .creditsCharged, .eventRejected:
+            return .ignored
+        }
+    }
+
+    private mutating func configure(_ config: AppConfiguration, at time: Date) {
+        let previous = apps[config.app]
+        var jobs: [String: JobState] = [:]
+        for job in config.jobs {
+            let key = JobKey(account: config.account, app: config.app, job: job.name)
+            let old = previous?.jobs[job.name]
+            let schedule = job.schedule.flatMap { text in
+                (try? ScheduleExpression.parse(text)).flatMap { try? CompiledSchedule($0, zoneIdentifier: config.timeZone) }
+            }
+            // An unchanged schedule keeps its effective time, so re-applying a config never moves slots.
+            let unchanged = old.map { $0.config.schedule == job.schedule && previous?.config.timeZone == config.timeZone } ?? false
+            jobs[job.name] = JobState(
+                key: key, config: job, schedule: schedule,
+                scheduleEffectiveFrom: unchanged ? old!.scheduleEffectiveFrom : time,
+                paused: old?.paused, recentRuns: old?.recentRuns ?? [])
+        }
+        apps[config.app] = AppState(config: config, configuredAt: time, paused: previous?.paused, jobs: jobs)
+    }
+
+    private mutating func toggle(_ e: ScheduleToggled, pause: Pause?) -> ApplyOutcome {
+        guard var app = apps[e.app] else {
+            return .rejected(EventDecodingError(.unknownApp, "app \"\(e.app)\" is not configured"))
+        }
+        if let job = e.job {
+            guard app.jobs[job] != nil else {
+                return .rejected(EventDecodingError(.invalidData, "app \"\(e.app)\" has no job \"\(job)\""))
+            }
+            app.jobs[job]!.paused = pause
+        } else {
+            app.paused = pause
+        }
+        apps[e.app] = app
+        return .applied
+    }
+
+    private mutating func record(_ key: JobKey, _ run: RunRecord) {
+        guard apps[key.app]?.jobs[key.job] != nil else { return }
+        var runs = apps[key.app]!.jobs[key.job]!.recentRuns
+        runs.append(run)
+        if runs.count > recentRunLimit { runs.removeFirst(runs.count - recentRunLimit) }
+        apps[key.app]!.jobs[key.job]!.recentRuns = runs
+    }
+}

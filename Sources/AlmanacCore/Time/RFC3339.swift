@@ -1,0 +1,114 @@
+import Foundation
+
+/// RFC 3339 formatting and parsing without `DateFormatter` (fast, locale-free, proleptic Gregorian).
+public enum RFC3339 {
+    /// `2026-03-02T12:55:00.123Z` (UTC, milliseconds): the CloudEvents `time` form.
+    public static func utcMilliseconds(_ date: Date) -> String {
+        let ms = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        let (days, msOfDay) = ms.floorDivided(by: 86_400_000)
+        let (y, m, d) = civil(fromDays: days)
+        let s = msOfDay / 1000
+        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(s / 3600, 2)):\(pad(s / 60 % 60, 2)):\(pad(s % 60, 2)).\(pad(msOfDay % 1000, 3))Z"
+    }
+
+    /// `2026-03-02T12:55Z`: UTC, minute precision, as used inside trigger ids.
+    public static func minute(_ date: Date) -> String {
+        let minutes = Int64((date.timeIntervalSince1970 / 60).rounded(.down))
+        let (days, minuteOfDay) = minutes.floorDivided(by: 1440)
+        let (y, m, d) = civil(fromDays: days)
+        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(minuteOfDay / 60, 2)):\(pad(minuteOfDay % 60, 2))Z"
+    }
+
+    /// `2026-11-01T01:30:00-04:00`: whole seconds, with the offset (seconds east of UTC) given.
+    public static func local(_ date: Date, offsetSeconds: Int) -> String {
+        let seconds = Int64((date.timeIntervalSince1970).rounded(.down)) + Int64(offsetSeconds)
+        let (days, secondOfDay) = seconds.floorDivided(by: 86_400)
+        let (y, m, d) = civil(fromDays: days)
+        let offset = offsetSeconds == 0 ? "Z" : "\(offsetSeconds < 0 ? "-" : "+")\(pad(Int64(abs(offsetSeconds) / 3600), 2)):\(pad(Int64(abs(offsetSeconds) / 60 % 60), 2))"
+        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2))\(offset)"
+    }
+
+    /// `2026-11-01T01:30:00-04:00` in `zone` (its offset at that instant).
+    public static func local(_ date: Date, zone: TimeZone) -> String {
+        local(date, offsetSeconds: zone.secondsFromGMT(for: date))
+    }
+
+    /// Parses `YYYY-MM-DDTHH:MM[:SS[.fff]](Z|±HH:MM)`; `nil` if malformed.
+    public static func parse(_ text: String) -> Date? {
+        let b = Array(text.utf8)
+        func num(_ i: Int, _ n: Int) -> Int64? {
+            guard i + n <= b.count else { return nil }
+            var v: Int64 = 0
+            for k in i..<(i + n) {
+                guard b[k] >= 48, b[k] <= 57 else { return nil }
+                v = v * 10 + Int64(b[k] - 48)
+            }
+            return v
+        }
+        guard b.count >= 17, let y = num(0, 4), b[4] == 45, let mo = num(5, 2), b[7] == 45, let d = num(8, 2),
+              b[10] == 84 || b[10] == 116 || b[10] == 32, let h = num(11, 2), b[13] == 58, let mi = num(14, 2),
+              (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60 else { return nil }
+        var i = 16
+        var sec: Int64 = 0
+        var fraction = 0.0
+        if i < b.count, b[i] == 58 {
+            guard let s = num(i + 1, 2), s < 61 else { return nil }
+            sec = s
+            i += 3
+            if i < b.count, b[i] == 46 {
+                i += 1
+                var scale = 0.1
+                let start = i
+                while i < b.count, b[i] >= 48, b[i] <= 57 { fraction += Double(b[i] - 48) * scale; scale /= 10; i += 1 }
+                guard i > start else { return nil }
+            }
+        }
+        guard i < b.count else { return nil }
+        var offset: Int64 = 0
+        if b[i] == 90 || b[i] == 122 {
+            i += 1
+        } else if b[i] == 43 || b[i] == 45, let oh = num(i + 1, 2), i + 3 < b.count, b[i + 3] == 58, let om = num(i + 4, 2) {
+            offset = (oh * 3600 + om * 60) * (b[i] == 45 ? -1 : 1)
+            i += 6
+        } else { return nil }
+        guard i == b.count else { return nil }
+        let days = daysFromCivil(y, mo, d)
+        let seconds = days * 86_400 + h * 3600 + mi * 60 + sec - offset
+        return Date(timeIntervalSince1970: Double(seconds) + fraction)
+    }
+
+    /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's `days_from_civil`).
+    public static func daysFromCivil(_ y0: Int64, _ m: Int64, _ d: Int64) -> Int64 {
+        let y = m <= 2 ? y0 - 1 : y0
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    /// The date of a day count since 1970-01-01 (H. Hinnant's `civil_from_days`).
+    public static func civil(fromDays z0: Int64) -> (Int64, Int64, Int64) {
+        let z = z0 + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+    }
+
+    private static func pad(_ value: Int64, _ width: Int) -> String {
+        let text = String(value)
+        return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
+    }
+}
+
+extension Int64 {
+    func floorDivided(by divisor: Int64) -> (Int64, Int64) {
+        let q = self >= 0 ? self / divisor : -((-self + divisor - 1) / divisor)
+        return (q, self - q * divisor)
+    }
+}

@@ -1,0 +1,114 @@
+internal import CRdKafka
+import Foundation
+import Logging
+
+/// Owner of one `rd_kafka_t` handle and its callback box.
+///
+/// `@unchecked Sendable`: the only stored state is the handle (librdkafka documents `rd_kafka_t`
+/// as thread-safe for every API we call on it) and immutable references; the handle is destroyed
+/// exactly once, in `deinit`, when no other reference can exist.
+final class RDKafkaClient: @unchecked Sendable {
+    enum Kind { case producer, consumer }
+
+    let handle: OpaquePointer
+    let callbacks: RDKafkaCallbacks
+    private let retainedCallbacks: Unmanaged<RDKafkaCallbacks>
+    let kind: Kind
+
+    /// Creates the handle.
+    ///
+    /// - Throws: ``KafkaError/Code/configuration`` with librdkafka's message for an unknown key or
+    ///   invalid value, or if `rd_kafka_new` fails.
+    init(
+        kind: Kind, properties: [String: String], logger: Logger,
+        deliveryReports: Bool = false, rebalance: Bool = false
+    ) throws {
+        let conf = rd_kafka_conf_new()!
+        var errorBuffer = [CChar](repeating: 0, count: 512)
+        for (key, value) in properties.sorted(by: { $0.key < $1.key }) {
+            if rd_kafka_conf_set(conf, key, value, &errorBuffer, errorBuffer.count) != RD_KAFKA_CONF_OK {
+                rd_kafka_conf_destroy(conf)
+                throw KafkaError(code: .configuration, reason: "\(key)=\(value): \(String(cBuffer: errorBuffer))")
+            }
+        }
+        let callbacks = RDKafkaCallbacks(logger: logger)
+        let retained = Unmanaged.passRetained(callbacks)
+        rd_kafka_conf_set_opaque(conf, retained.toOpaque())
+        rd_kafka_conf_set_log_cb(conf, RDKafkaCallbackTrampolines.log)
+        rd_kafka_conf_set_error_cb(conf, RDKafkaCallbackTrampolines.error)
+        if deliveryReports { rd_kafka_conf_set_dr_msg_cb(conf, RDKafkaProducerDelivery.callback) }
+        if rebalance { rd_kafka_conf_set_rebalance_cb(conf, RDKafkaCallbackTrampolines.rebalance) }
+
+        guard let handle = rd_kafka_new(kind == .producer ? RD_KAFKA_PRODUCER : RD_KAFKA_CONSUMER, conf, &errorBuffer, errorBuffer.count) else {
+            // rd_kafka_new destroys conf only on success.
+            rd_kafka_conf_destroy(conf)
+            retained.release()
+            throw KafkaError(code: .configuration, reason: String(cBuffer: errorBuffer))
+        }
+        self.handle = handle
+        self.callbacks = callbacks
+        self.retainedCallbacks = retained
+        self.kind = kind
+    }
+
+    deinit {
+        rd_kafka_destroy(handle)
+        retainedCallbacks.release()
+    }
+
+    /// Low/high watermark from the broker (blocking, up to `timeout`).
+    func queryWatermarks(_ tp: KafkaTopicPartition, timeout: Duration) throws -> KafkaWatermarks {
+        var low: Int64 = 0
+        var high: Int64 = 0
+        let err = rd_kafka_query_watermark_offsets(handle, tp.topic, tp.partition, &low, &high, Int32(timeout.milliseconds))
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError.rdKafka(err, context: "watermarks of \(tp)") }
+        return KafkaWatermarks(low: low, high: high)
+    }
+
+    /// Partition count of `topic` from cluster metadata (blocking), or nil if the topic does not exist.
+    func partitionCount(topic: String, timeout: Duration) throws -> Int? {
+        try metadata(timeout: timeout)[topic]
+    }
+
+    /// Topic name → partition count, for every topic in the cluster (blocking).
+    func metadata(timeout: Duration) throws -> [String: Int] {
+        var metadata: UnsafePointer<rd_kafka_metadata>?
+        let err = rd_kafka_metadata(handle, 1, nil, &metadata, Int32(timeout.milliseconds))
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else { throw KafkaError.rdKafka(err, context: "metadata") }
+        defer { rd_kafka_metadata_destroy(metadata) }
+        var result: [String: Int] = [:]
+        for index in 0..<Int(metadata.pointee.topic_cnt) {
+            let topic = metadata.pointee.topics[index]
+            if topic.err == RD_KAFKA_RESP_ERR_NO_ERROR {
+                result[String(cString: topic.topic)] = Int(topic.partition_cnt)
+            }
+        }
+        return result
+    }
+}
+
+extension String {
+    /// Decodes a NUL-terminated C string held in a buffer.
+    init(cBuffer buffer: [CChar]) {
+        let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+        self = String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+extension RDKafkaClient {
+    /// End offsets (high watermarks) of many partitions in one ListOffsets round trip per leader
+    /// (`rd_kafka_offsets_for_times` with timestamp -1 = latest, KIP-79). Blocking.
+    func endOffsets(_ partitions: [KafkaTopicPartition], timeout: Duration) throws -> [KafkaTopicPartition: Int64] {
+        guard !partitions.isEmpty else { return [:] }
+        let list = RDKafkaTopicPartitionList(capacity: partitions.count)
+        for tp in partitions { list.add(tp, offset: -1) }
+        let err = rd_kafka_offsets_for_times(handle, list.pointer, Int32(timeout.milliseconds))
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError.rdKafka(err, context: "list end offsets") }
+        var result: [KafkaTopicPartition: Int64] = [:]
+        for (tp, offset, partitionErr) in RDKafkaTopicPartitionList.entries(of: list.pointer) {
+            guard partitionErr == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError.rdKafka(partitionErr, context: "end offset of \(tp)") }
+            result[tp] = offset
+        }
+        return result
+    }
+}

@@ -1,0 +1,62 @@
+import Almanac
+import AlmanacCore
+import ArgumentParser
+import Foundation
+
+struct DevCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dev",
+        abstract: "Run every role on an embedded Kafka with the example apps.",
+        discussion: """
+            Prints one line per trigger, completion, skip and charge, and a summary at exit.
+            Example: almanac dev --apps examples/apps --start 2026-03-02T07:55:00-05:00 --speed 120 --run-for 3h
+            """)
+
+    @Option(help: "Folder (or file) of app definitions (YAML or JSON).")
+    var apps: String = "examples/apps"
+
+    @Option(help: "Simulated start instant (RFC 3339), e.g. 2026-03-02T07:55:00-05:00. Default: now.")
+    var start: String?
+
+    @Option(help: "Simulated seconds per real second.")
+    var speed: Double = 1
+
+    @Option(help: "Simulated time to run (90m, 3h, 2d), then print the summary and exit. Default: until Ctrl-C.")
+    var runFor: String?
+
+    @Option(help: "Use this Kafka cluster instead of the embedded one.")
+    var brokers: String?
+
+    @Option(help: "Write every message of every topic as JSON lines to this file.")
+    var export: String?
+
+    @Option(help: "Folder for dev state (dev.json, dev.brokers).")
+    var stateDirectory: String = ".almanac"
+
+    @Flag(help: "Print only the summary, not one line per event.")
+    var quiet = false
+
+    @Flag(help: "Log debug output to stderr.")
+    var verbose = false
+
+    func validate() throws {
+        if let start, RFC3339.parse(start) == nil { throw ValidationError("--start \"\(start)\" is not an RFC 3339 instant (e.g. 2026-03-02T07:55:00-05:00)") }
+        if let runFor, parseDuration(runFor) == nil { throw ValidationError("--run-for \"\(runFor)\" is not a duration (e.g. 90m, 3h)") }
+        if speed <= 0 { throw ValidationError("--speed must be positive") }
+    }
+
+    func run() async throws {
+        let logger = makeLogger("almanac.dev", verbose: verbose)
+        var options = DevSession.Options()
+        options.appsPath = apps
+        options.start = start.flatMap(RFC3339.parse)
+        options.speed = speed
+        options.runFor = runFor.flatMap(parseDuration)
+        options.brokers = brokers
+        options.exportPath = export
+        options.stateDirectory = stateDirectory
+        options.printEvents = !quiet
+        let summary = try await DevSession(options: options, logger: logger).run()
+        print(summary.render())
+    }
+}
