@@ -1,6 +1,6 @@
 import ArgumentParser
+import Foundation
 
-@main
 struct AlmanacCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "almanac",
@@ -9,5 +9,39 @@ struct AlmanacCommand: AsyncParsableCommand {
             Exit codes: 0 ok, 1 failure, 2 usage or invalid input.
             Example: almanac dev --start 2026-03-02T07:55:00-05:00 --speed 120 --run-for 3h
             """,
-        subcommands: [DevCommand.self, PauseCommand.self, ResumeCommand.self])
+        subcommands: [DevCommand.self, PauseCommand.self, ResumeCommand.self, NextCommand.self, EstimateCommand.self])
+}
+
+/// Entry point: like `AsyncParsableCommand.main()`, but with Almanac's exit codes
+/// (0 ok, 1 failure, 2 usage or invalid input) instead of sysexits' 64.
+@main
+enum Main {
+    static func main() async {
+        // A job that exits without reading its stdin must not kill us with SIGPIPE (librdkafka's
+        // advice too): writes then fail with EPIPE instead.
+        signal(SIGPIPE, SIG_IGN)
+        do {
+            var command = try AlmanacCommand.parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = AlmanacCommand.exitCode(for: error)
+            let message = AlmanacCommand.fullMessage(for: error)
+            if code == .success {
+                if !message.isEmpty { print(message) }
+                exit(0)
+            }
+            if !message.isEmpty { FileHandle.standardError.write(Data((message + "\n").utf8)) }
+            if code == .validationFailure || error is InputError { exit(2) }
+            exit(code.rawValue == 0 ? 0 : (code.rawValue == 2 ? 2 : 1))
+        }
+    }
+}
+
+/// Invalid input (an expression, a zone, a file): reported with exit code 2.
+struct InputError: Error, CustomStringConvertible {
+    var description: String
 }

@@ -51,8 +51,12 @@ public struct DevSession {
             brokers = embedded.bootstrapServers
         }
         let kafka = KafkaConfiguration(bootstrapServers: brokers, properties: options.kafkaProperties)
-        let clock = ScaledWallClock(start: options.start ?? Date(), speed: options.speed)
-        try DevState.write(DevState(brokers: brokers, clock: clock, topicPrefix: topics.prefix), directory: options.stateDirectory)
+        // Simulated time starts once the worker holds its partitions (a first group join takes seconds).
+        let clock = DeferredStartClock(start: options.start ?? Date(), speed: options.speed)
+        let stateDirectory = options.stateDirectory
+        let prefix = topics.prefix
+        try DevState.write(DevState(brokers: brokers, clock: ScaledWallClock(start: clock.start, speed: clock.speed), topicPrefix: prefix),
+                           directory: stateDirectory)
         say("Almanac dev: Kafka at \(brokers) (\(cluster == nil ? "external" : "embedded")), written to \(options.stateDirectory)/dev.brokers")
         say("Clock starts \(RFC3339.local(clock.start, zone: TimeZone(identifier: AppConfiguration.defaultTimeZone)!)) at \(options.speed)x")
 
@@ -64,7 +68,7 @@ public struct DevSession {
             FileHandle.standardError.write(Data("almanac: refused app file \(error)\n".utf8))
         }
         let directories = Dictionary(loaded.apps.map { ($0.config.app, $0.directory) }, uniquingKeysWith: { a, _ in a })
-        let configureTime = clock.now().addingTimeInterval(-1)
+        let configureTime = clock.start.addingTimeInterval(-1)
         try await publisher.publish(loaded.apps.map { .appConfigured(AppConfigured(config: $0.config)) }, at: configureTime)
         say("Applied \(loaded.apps.count) app(s) from \(options.appsPath)\(loaded.errors.isEmpty ? "" : "; refused \(Set(loaded.errors.compactMap(\.source)).count) file(s)")")
 
@@ -77,9 +81,19 @@ public struct DevSession {
         if let end { ticker.lastMinute = TickPlanner.minute(containing: end.addingTimeInterval(-1)) }
         var workerOptions = WorkerService.Options()
         workerOptions.maxConcurrentRuns = options.maxConcurrentRuns
-        let worker = WorkerService(kafka: kafka, store: store, publisher: publisher, topics: topics,
+        var worker = WorkerService(kafka: kafka, store: store, publisher: publisher, topics: topics,
                                    runner: ProcessRunner(clock: clock), pricing: PricingSchedule([.standard]), clock: clock,
                                    logger: logger, options: workerOptions, appDirectories: { directories[$0] })
+        let logger = self.logger
+        worker.onReady = {
+            clock.begin()
+            do {
+                try DevState.write(DevState(brokers: brokers, clock: clock.scaled!, topicPrefix: prefix), directory: stateDirectory)
+            } catch {
+                logger.error("could not write \(stateDirectory)/dev.json: \(error)")
+            }
+            FileHandle.standardOutput.write(Data("Workers ready; the clock is running.\n".utf8))
+        }
         let observer = try EventLogObserver(kafka: kafka, topics: topics, zone: TimeZone(identifier: AppConfiguration.defaultTimeZone)!,
                                             printLines: options.printEvents, exportPath: options.exportPath, logger: logger)
 

@@ -21,7 +21,12 @@ public struct ProcessRunner: JobRunner {
     public var killGrace: Double = 5
     let clock: any WallClock
 
-    public init(clock: any WallClock) { self.clock = clock }
+    /// - Important: ignores SIGPIPE process-wide, so that a job closing its stdin early makes
+    ///   the write fail with EPIPE instead of killing the worker.
+    public init(clock: any WallClock) {
+        self.clock = clock
+        signal(SIGPIPE, SIG_IGN)
+    }
 
     public func run(_ request: RunRequest) async -> RunResult {
         let environment = Self.environment(for: request)

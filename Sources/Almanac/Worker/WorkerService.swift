@@ -38,6 +38,8 @@ public struct WorkerService: Service {
     /// App id → folder its relative commands resolve against.
     let appDirectories: @Sendable (String) -> String?
     let workerID: String
+    /// Called once, when the first assigned partitions are ready to run triggers.
+    public var onReady: @Sendable () -> Void = {}
 
     public init(kafka: KafkaConfiguration, store: ProjectionStore, publisher: EventPublisher, topics: AlmanacTopics,
                 runner: any JobRunner, pricing: PricingSchedule, clock: any WallClock, logger: Logger,
@@ -105,6 +107,7 @@ public struct WorkerService: Service {
     }
 
     private func handleRebalances(_ events: AsyncStream<KafkaRebalanceEvent>, consumer: KafkaConsumer, coordinator: WorkerCoordinator) async {
+        var announcedReady = false
         for await event in events {
             switch event {
             case .revoked(let partitions):
@@ -119,6 +122,10 @@ public struct WorkerService: Service {
                     } catch {
                         logger.error("could not rebuild the idempotency set of \(tp): \(error)")
                     }
+                }
+                if !announcedReady && !partitions.isEmpty {
+                    announcedReady = true
+                    onReady()
                 }
             }
         }

@@ -20,9 +20,9 @@ extension SchedulerState {
         case .appRemoved(let e):
             return apps.removeValue(forKey: e.app) == nil ? .ignored : .applied
         case .schedulePaused(let e):
-            return toggle(e, pause: Pause(since: envelope.time, reason: e.reason, actor: e.actor))
+            return toggle(e) { $0.pause(Pause(since: envelope.time, reason: e.reason, actor: e.actor)) }
         case .scheduleResumed(let e):
-            return toggle(e, pause: nil)
+            return toggle(e) { $0.resume(at: envelope.time) }
         case .tickCompleted(let e):
             if lastTick.map({ e.minute > $0 }) ?? true { lastTick = e.minute }
             return .applied
@@ -51,12 +51,12 @@ extension SchedulerState {
             jobs[job.name] = JobState(
                 key: key, config: job, schedule: schedule,
                 scheduleEffectiveFrom: unchanged ? old!.scheduleEffectiveFrom : time,
-                paused: old?.paused, recentRuns: old?.recentRuns ?? [])
+                pauseState: old?.pauseState ?? PauseState(), recentRuns: old?.recentRuns ?? [])
         }
-        apps[config.app] = AppState(config: config, configuredAt: time, paused: previous?.paused, jobs: jobs)
+        apps[config.app] = AppState(config: config, configuredAt: time, pauseState: previous?.pauseState ?? PauseState(), jobs: jobs)
     }
 
-    private mutating func toggle(_ e: ScheduleToggled, pause: Pause?) -> ApplyOutcome {
+    private mutating func toggle(_ e: ScheduleToggled, _ change: (inout PauseState) -> Void) -> ApplyOutcome {
         guard var app = apps[e.app] else {
             return .rejected(EventDecodingError(.unknownApp, "app \"\(e.app)\" is not configured"))
         }
@@ -64,9 +64,9 @@ extension SchedulerState {
             guard app.jobs[job] != nil else {
                 return .rejected(EventDecodingError(.invalidData, "app \"\(e.app)\" has no job \"\(job)\""))
             }
-            app.jobs[job]!.paused = pause
+            change(&app.jobs[job]!.pauseState)
         } else {
-            app.paused = pause
+            change(&app.pauseState)
         }
         apps[e.app] = app
         return .applied

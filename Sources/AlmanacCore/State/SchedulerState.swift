@@ -20,6 +20,37 @@ public struct SchedulerState: Sendable {
         public var at: Date
     }
 
+    /// The most recent pause that ended: runs due in `(pausedSince, resumedAt]` were still paused,
+    /// even when the ticker plans them after the resume was projected.
+    public struct EndedPause: Hashable, Sendable {
+        public var pausedSince: Date
+        public var resumedAt: Date
+    }
+
+    /// Pause state of an app or a job, read as of a minute (event times, not arrival order).
+    public struct PauseState: Hashable, Sendable {
+        public var current: Pause?
+        public var lastEnded: EndedPause?
+
+        /// The pause in force at `instant`: begun strictly before it and not yet resumed at it.
+        public func pause(at instant: Date) -> Pause? {
+            if let current, current.since < instant { return current }
+            if let ended = lastEnded, ended.pausedSince < instant, ended.resumedAt >= instant {
+                return Pause(since: ended.pausedSince, reason: "resumed at \(RFC3339.utcMilliseconds(ended.resumedAt))", actor: nil)
+            }
+            return nil
+        }
+
+        mutating func pause(_ pause: Pause) {
+            if current == nil { current = pause }
+        }
+
+        mutating func resume(at time: Date) {
+            if let current { lastEnded = EndedPause(pausedSince: current.since, resumedAt: time) }
+            current = nil
+        }
+    }
+
     public struct JobState: Sendable {
         public var key: JobKey
         public var config: JobConfiguration
@@ -27,15 +58,19 @@ public struct SchedulerState: Sendable {
         public var schedule: CompiledSchedule?
         /// When the current schedule took effect (event time): it never fires at or before this.
         public var scheduleEffectiveFrom: Date
-        public var paused: Pause?
+        public var pauseState = PauseState()
         public var recentRuns: [RunRecord] = []
+        /// The pause in force now, if any.
+        public var paused: Pause? { pauseState.current }
     }
 
     public struct AppState: Sendable {
         public var config: AppConfiguration
         public var configuredAt: Date
-        public var paused: Pause?
+        public var pauseState = PauseState()
         public var jobs: [String: JobState]
+        /// The pause in force now, if any.
+        public var paused: Pause? { pauseState.current }
     }
 
     public internal(set) var apps: [String: AppState] = [:]
@@ -51,10 +86,12 @@ public struct SchedulerState: Sendable {
         return app.jobs[key.job]
     }
 
-    /// The pause that holds `job` of `app`, if any: the app's own or the job's.
-    public func pause(app: String, job: String) -> Pause? {
+    /// The pause that holds `job` of `app` at `instant`, if any: the app's own or the job's.
+    /// Judged by event times (DESIGN.md §5): a pause stamped before a minute's boundary holds that
+    /// minute; a resume stamped after it does not release it.
+    public func pause(app: String, job: String, at instant: Date) -> Pause? {
         guard let state = apps[app] else { return nil }
-        return state.paused ?? state.jobs[job]?.paused
+        return state.pauseState.pause(at: instant) ?? state.jobs[job]?.pauseState.pause(at: instant)
     }
 
     /// Every job, sorted by key (deterministic order for planning and display).

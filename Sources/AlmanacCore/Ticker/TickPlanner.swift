@@ -24,7 +24,7 @@ public enum TickPlanner {
             guard let schedule = job.schedule, minute > job.scheduleEffectiveFrom,
                   schedule.next(after: previous) == minute else { continue }
             let id = TriggerID.scheduled(job.key, at: minute)
-            if let pause = state.pause(app: job.key.app, job: job.key.job) {
+            if let pause = state.pause(app: job.key.app, job: job.key.job, at: minute) {
                 skipped.append(JobSkipped(triggerId: id, job: job.key, scheduledFor: minute, reason: .paused,
                                           detail: "paused since \(RFC3339.utcMilliseconds(pause.since))\(pause.reason.map { ": \($0)" } ?? "")"))
             } else if now.timeIntervalSince(minute) > Double(job.config.catchUpWindowSeconds) + 60 {

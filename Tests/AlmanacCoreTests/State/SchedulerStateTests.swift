@@ -30,6 +30,21 @@ import Testing
         #expect(resumed.triggers.count == 1)
     }
 
+    @Test func plan_judgesPauseAndResumeByEventTime_notArrival() {
+        var state = SchedulerState()
+        state.apply(Self.configured("*:*"))
+        // Paused 1 s before 15:10 and resumed 5 s after it, both projected before 15:10 is planned.
+        state.apply(EventEnvelope(source: "t", time: Self.at("2026-03-02T15:09:59Z"), event: .schedulePaused(ScheduleToggled(app: "app"))))
+        state.apply(EventEnvelope(source: "t", time: Self.at("2026-03-02T15:10:05Z"), event: .scheduleResumed(ScheduleToggled(app: "app"))))
+        let boundary = TickPlanner.plan(state: state, minute: Self.at("2026-03-02T15:10:00Z"), now: Self.at("2026-03-02T15:10:06Z"), ticker: "t")
+        #expect(boundary.skipped.map(\.reason) == [.paused])
+        #expect(TickPlanner.plan(state: state, minute: Self.at("2026-03-02T15:11:00Z"), now: Self.at("2026-03-02T15:11:01Z"), ticker: "t").triggers.count == 1)
+        // A pause stamped 1 s after a boundary does not hold that minute.
+        state.apply(EventEnvelope(source: "t", time: Self.at("2026-03-02T15:12:01Z"), event: .schedulePaused(ScheduleToggled(app: "app"))))
+        #expect(TickPlanner.plan(state: state, minute: Self.at("2026-03-02T15:12:00Z"), now: Self.at("2026-03-02T15:12:02Z"), ticker: "t").triggers.count == 1)
+        #expect(TickPlanner.plan(state: state, minute: Self.at("2026-03-02T15:13:00Z"), now: Self.at("2026-03-02T15:13:02Z"), ticker: "t").triggers.isEmpty)
+    }
+
     @Test func plan_whenOlderThanCatchUpWindow_recordsMissed() {
         var state = SchedulerState()
         state.apply(Self.configured("*:*", window: 900))
