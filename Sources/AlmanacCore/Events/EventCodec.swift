@@ -410,6 +410,8 @@ struct StrictJSONScanner {
         case UInt8(ascii: "t"): try literal("true"); return .boolean
         case UInt8(ascii: "f"): try literal("false"); return .boolean
         case UInt8(ascii: "n"): try literal("null"); return .null
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"):
+            throw expected("a value (NaN, Infinity and unquoted words are not JSON)")
         default: throw expected("a value")
         }
     }
