@@ -76,6 +76,17 @@ let package = Package(
             dependencies: ["Almanac", "AlmanacCore", "Kafka"],
             swiftSettings: strict
         ),
+        // `ops/bench` drives it; build with --scratch-path .build-bench (see BENCHMARKS.md).
+        .executableTarget(
+            name: "almanac-bench",
+            dependencies: [
+                "Kafka", "AlmanacCore", "CRdKafka",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/AlmanacBench",
+            swiftSettings: strict
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -40,7 +40,7 @@ func parseDuration(_ text: String) -> Double? {
 func makeLogger(_ label: String, verbose: Bool = false) -> Logger {
     LoggingSystem.bootstrap { label in
         var handler = StreamLogHandler.standardError(label: label)
-        handler.logLevel = verbose ? (ProcessInfo.processInfo.environment["ALMANAC_TRACE"] != nil ? .trace : .debug) : .warning
+        handler.logLevel = verbose ? (ProcessInfo.processInfo.environment["ALMANAC_TRACE"] != nil ? .trace : .debug) : .notice
         return handler
     }
     return Logger(label: label)

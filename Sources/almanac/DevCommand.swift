@@ -33,6 +33,9 @@ struct DevCommand: AsyncParsableCommand {
     @Option(help: "Folder for dev state (dev.json, dev.brokers).")
     var stateDirectory: String = ".almanac"
 
+    @Option(help: "Roles to run in this process (projector,ticker,worker, all or none). With none, other processes run them with `almanac run`.")
+    var roles: String = "all"
+
     @Flag(help: "Print only the summary, not one line per event.")
     var quiet = false
 
@@ -56,6 +59,7 @@ struct DevCommand: AsyncParsableCommand {
         options.exportPath = export
         options.stateDirectory = stateDirectory
         options.printEvents = !quiet
+        do { options.roles = try AlmanacRole.parseList(roles) } catch { throw InputError(description: "\(error)") }
         let summary = try await DevSession(options: options, logger: logger).run()
         print(summary.render())
     }

@@ -22,6 +22,9 @@ public struct DevSession {
         public var printEvents = true
         public var topicPrefix = "almanac."
         public var maxConcurrentRuns = 64
+        /// Roles run in this process; `[]` runs only the broker, the app files and the event log
+        /// (other processes run roles with `almanac run`).
+        public var roles: Set<AlmanacRole> = Set(AlmanacRole.allCases)
         public init() {}
     }
 
@@ -67,42 +70,37 @@ public struct DevSession {
         for error in loaded.errors {
             FileHandle.standardError.write(Data("almanac: refused app file \(error)\n".utf8))
         }
-        let directories = Dictionary(loaded.apps.map { ($0.config.app, $0.directory) }, uniquingKeysWith: { a, _ in a })
         let configureTime = clock.start.addingTimeInterval(-1)
         try await publisher.publish(loaded.apps.map { .appConfigured(AppConfigured(config: $0.config)) }, at: configureTime)
         say("Applied \(loaded.apps.count) app(s) from \(options.appsPath)\(loaded.errors.isEmpty ? "" : "; refused \(Set(loaded.errors.compactMap(\.source)).count) file(s)")")
 
-        let store = ProjectionStore()
-        let projector = try ProjectorService(store: store, kafka: kafka, publisher: publisher, topics: topics, clock: clock, logger: logger)
-        var ticker = TickerService(store: store, projector: projector, publisher: publisher, clock: clock, logger: logger,
-                                   tickDelay: max(1, 0.3 * options.speed))
-        ticker.startMinute = clock.start
+        var roleOptions = RoleSet.Options()
+        roleOptions.roles = options.roles
+        roleOptions.tickerStart = clock.start
+        roleOptions.tickDelay = max(1, 0.3 * options.speed)
         let end = options.runFor.map { clock.start.addingTimeInterval($0) }
-        if let end { ticker.lastMinute = TickPlanner.minute(containing: end.addingTimeInterval(-1)) }
-        var workerOptions = WorkerService.Options()
-        workerOptions.maxConcurrentRuns = options.maxConcurrentRuns
-        var worker = WorkerService(kafka: kafka, store: store, publisher: publisher, topics: topics,
-                                   runner: ProcessRunner(clock: clock), pricing: PricingSchedule([.standard]), clock: clock,
-                                   logger: logger, options: workerOptions, appDirectories: { directories[$0] })
+        roleOptions.lastMinute = end.map { TickPlanner.minute(containing: $0.addingTimeInterval(-1)) }
+        roleOptions.worker.maxConcurrentRuns = options.maxConcurrentRuns
+        var roles = try RoleSet(kafka: kafka, publisher: publisher, clock: clock, options: roleOptions, logger: logger)
         let logger = self.logger
-        worker.onReady = {
+        let begin: @Sendable () -> Void = {
             clock.begin()
             do {
                 try DevState.write(DevState(brokers: brokers, clock: clock.scaled!, topicPrefix: prefix), directory: stateDirectory)
             } catch {
                 logger.error("could not write \(stateDirectory)/dev.json: \(error)")
             }
-            FileHandle.standardOutput.write(Data("Workers ready; the clock is running.\n".utf8))
+            FileHandle.standardOutput.write(Data("The clock is running.\n".utf8))
         }
+        // Simulated time starts once the worker holds its partitions (a first group join takes seconds).
+        if roles.worker != nil { roles.worker!.onReady = begin } else { begin() }
         let observer = try EventLogObserver(kafka: kafka, topics: topics, zone: TimeZone(identifier: AppConfiguration.defaultTimeZone)!,
                                             printLines: options.printEvents, exportPath: options.exportPath, logger: logger)
 
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: projector), .init(service: observer), .init(service: worker),
-            .init(service: ticker, successTerminationBehavior: end == nil ? .cancelGroup : .ignore),
-        ]
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: observer)] + roles.services
         if let end {
-            services.append(.init(service: RunLimit(clock: clock, end: end, lastMinute: ticker.lastMinute!, store: store, observer: observer),
+            services.append(.init(service: RunLimit(clock: clock, end: end, lastMinute: roleOptions.lastMinute!,
+                                                    waitForTicks: roles.ticker != nil, store: roles.store, observer: observer),
                                   successTerminationBehavior: .gracefullyShutdownGroup))
         }
         var configuration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
@@ -128,13 +126,14 @@ struct RunLimit: Service {
     let clock: any WallClock
     let end: Date
     let lastMinute: Date
+    let waitForTicks: Bool
     let store: ProjectionStore
     let observer: EventLogObserver
 
     func run() async throws {
         try await clock.sleep(until: end)
         // The ticker may lag behind a fast simulated clock: wait for its last minute.
-        while (store.state.lastTick ?? .distantPast) < lastMinute {
+        while waitForTicks && (store.state.lastTick ?? .distantPast) < lastMinute {
             try await Task.sleep(for: .milliseconds(50))
         }
         let deadline = ContinuousClock.now + .seconds(120)

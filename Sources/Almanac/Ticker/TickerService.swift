@@ -26,6 +26,22 @@ public struct TickerService: Service {
     public var startMinute: Date?
     /// Stops after this minute (used by `almanac dev --run-for`); `nil` runs forever.
     public var lastMinute: Date?
+    /// Leader election settings; `nil` ticks unconditionally (a single ticker).
+    public var election: Election?
+
+    /// Consumer-group leader election on the `ticks` topic.
+    public struct Election: Sendable {
+        public var kafka: KafkaConfiguration
+        /// Default `almanac-ticker`. A ticker in another group ticks independently (issue 11, test 6).
+        public var groupID: String
+        /// A killed leader is replaced about this long (plus a rebalance) after it died. Default 6 s.
+        public var sessionTimeout: Duration
+        public init(kafka: KafkaConfiguration, groupID: String = "almanac-ticker", sessionTimeout: Duration = .seconds(6)) {
+            self.kafka = kafka
+            self.groupID = groupID
+            self.sessionTimeout = sessionTimeout
+        }
+    }
 
     public init(store: ProjectionStore, projector: ProjectorService, publisher: EventPublisher, clock: any WallClock,
                 logger: Logger, tickDelay: Double = 1, tickerID: String = ProcessInfo.processInfo.hostName + ":\(getpid())") {
@@ -39,29 +55,54 @@ public struct TickerService: Service {
     }
 
     public func run() async throws {
-        // Know the last completed tick before planning anything.
-        await store.waitUntilCaughtUp(to: try await projector.controlHighWatermarks())
-        var minute: Date
-        if let last = store.state.lastTick {
-            minute = last.addingTimeInterval(60)
-            logger.info("ticker resuming after \(RFC3339.utcMilliseconds(last))")
-        } else {
-            let now = startMinute ?? clock.now()
-            let floor = TickPlanner.minute(containing: now)
-            minute = floor == now ? floor : floor.addingTimeInterval(60)
-            if let startMinute { minute = TickPlanner.minute(containing: startMinute) }
-            logger.info("ticker starting at \(RFC3339.utcMilliseconds(minute))")
+        let leadership = try election.map {
+            try TickerLeadership(kafka: $0.kafka, topics: publisher.topics, groupID: $0.groupID, sessionTimeout: $0.sessionTimeout, logger: logger)
         }
-        let first = minute
-        try await cancelWhenGracefulShutdown {
-            var minute = first
-            while !Task.isCancelled {
-                if let lastMinute, minute > lastMinute { break }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            if let leadership { group.addTask { await leadership.run() } }
+            try await cancelWhenGracefulShutdown {
+                try await lead(leadership)
+            }
+            group.cancelAll()
+        }
+    }
+
+    /// Ticks while this ticker leads; waits for leadership again when it is lost.
+    private func lead(_ leadership: TickerLeadership?) async throws {
+        while !Task.isCancelled {
+            if let leadership {
+                await leadership.waitForLeadership()
+                if Task.isCancelled { return }
+            }
+            var minute = try await firstMinute()
+            while !Task.isCancelled && (leadership?.isLeader ?? true) {
+                if let lastMinute, minute > lastMinute { return }
                 try await clock.sleep(until: minute.addingTimeInterval(tickDelay))
+                guard leadership?.isLeader ?? true else { break }
                 try await tick(minute)
                 minute = minute.addingTimeInterval(60)
             }
         }
+    }
+
+    /// The minute after the last `tick.completed` in the log, or the start minute of a new cluster.
+    /// Minutes only move forward: a wall clock that jumps back does not re-fire ticked minutes.
+    private func firstMinute() async throws -> Date {
+        await store.waitUntilCaughtUp(to: try await projector.controlHighWatermarks())
+        if let last = store.state.lastTick {
+            logger.info("ticker resuming after \(RFC3339.utcMilliseconds(last))")
+            return last.addingTimeInterval(60)
+        }
+        let minute: Date
+        if let startMinute {
+            minute = TickPlanner.minute(containing: startMinute)
+        } else {
+            let now = clock.now()
+            let floor = TickPlanner.minute(containing: now)
+            minute = floor == now ? floor : floor.addingTimeInterval(60)
+        }
+        logger.info("ticker starting at \(RFC3339.utcMilliseconds(minute))")
+        return minute
     }
 
     /// Plans and writes one minute.

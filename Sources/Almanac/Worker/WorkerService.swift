@@ -35,15 +35,13 @@ public struct WorkerService: Service {
     let clock: any WallClock
     let logger: Logger
     let options: Options
-    /// App id → folder its relative commands resolve against.
-    let appDirectories: @Sendable (String) -> String?
     let workerID: String
     /// Called once, when the first assigned partitions are ready to run triggers.
     public var onReady: @Sendable () -> Void = {}
 
     public init(kafka: KafkaConfiguration, store: ProjectionStore, publisher: EventPublisher, topics: AlmanacTopics,
                 runner: any JobRunner, pricing: PricingSchedule, clock: any WallClock, logger: Logger,
-                options: Options = Options(), appDirectories: @escaping @Sendable (String) -> String? = { _ in nil }) {
+                options: Options = Options()) {
         self.kafka = kafka
         self.store = store
         self.publisher = publisher
@@ -53,7 +51,6 @@ public struct WorkerService: Service {
         self.clock = clock
         self.logger = logger
         self.options = options
-        self.appDirectories = appDirectories
         self.workerID = ProcessInfo.processInfo.hostName + ":\(getpid())"
     }
 
@@ -208,7 +205,7 @@ public struct WorkerService: Service {
         }
         try await publisher.publish(.jobStarted(JobStarted(triggerId: trigger.triggerId, executionId: executionId, job: trigger.job,
                                                            worker: workerID, startedAt: startedAt, attempt: trigger.attempt)), at: startedAt)
-        let request = RunRequest(trigger: trigger, job: job.config, baseDirectory: appDirectories(trigger.job.app),
+        let request = RunRequest(trigger: trigger, job: job.config, baseDirectory: job.config.workingDirectory,
                                  timeout: .seconds(job.config.timeoutSeconds))
         let result = await runner.run(request)
         let finishedAt = clock.now()

@@ -67,10 +67,14 @@ public struct JobConfiguration: Codable, Hashable, Sendable {
     public var params: JSONValue?
     /// Whether pausing the app also holds this job's queued follow-ups. Default false.
     public var pauseHoldsFollowUps: Bool
+    /// Working directory of the process. In an app file, relative to the file's folder (default:
+    /// that folder); `almanac apply` and `almanac dev` publish it as an absolute path.
+    public var workingDirectory: String?
 
     public init(name: String, schedule: String?, command: [String], env: [String: String] = [:], complexity: Int = 1,
                 timeoutSeconds: Int = 600, retries: Int = 0, overlap: OverlapPolicy = .skip,
-                catchUpWindowSeconds: Int = 900, params: JSONValue? = nil, pauseHoldsFollowUps: Bool = false) {
+                catchUpWindowSeconds: Int = 900, params: JSONValue? = nil, pauseHoldsFollowUps: Bool = false,
+                workingDirectory: String? = nil) {
         self.name = name
         self.schedule = schedule
         self.command = command
@@ -82,10 +86,11 @@ public struct JobConfiguration: Codable, Hashable, Sendable {
         self.catchUpWindowSeconds = catchUpWindowSeconds
         self.params = params
         self.pauseHoldsFollowUps = pauseHoldsFollowUps
+        self.workingDirectory = workingDirectory
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case name, schedule, command, env, complexity, timeoutSeconds, retries, overlap, catchUpWindowSeconds, params, pauseHoldsFollowUps
+        case name, schedule, command, env, complexity, timeoutSeconds, retries, overlap, catchUpWindowSeconds, params, pauseHoldsFollowUps, workingDirectory
     }
 
     public init(from decoder: any Decoder) throws {
@@ -102,6 +107,7 @@ public struct JobConfiguration: Codable, Hashable, Sendable {
         catchUpWindowSeconds = try c.decodeIfPresent(Int.self, forKey: .catchUpWindowSeconds) ?? 900
         params = try c.decodeIfPresent(JSONValue.self, forKey: .params)
         pauseHoldsFollowUps = try c.decodeIfPresent(Bool.self, forKey: .pauseHoldsFollowUps) ?? false
+        workingDirectory = try c.decodeIfPresent(String.self, forKey: .workingDirectory)
     }
 }
 

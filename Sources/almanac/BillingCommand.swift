@@ -1,0 +1,130 @@
+import Almanac
+import AlmanacCore
+import ArgumentParser
+import Foundation
+import Kafka
+
+/// `almanac billing …`: what accounts owe, from the `charges` topic.
+struct BillingCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "billing",
+        abstract: "Billing reports from the charges topic.",
+        subcommands: [BillingReportCommand.self])
+}
+
+/// `almanac billing report --from T --to T [--account ID] [--app ID] [--tz ZONE] [--json|--csv]`.
+struct BillingReportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Credits per account, app, job and day, each chargeId counted once.",
+        discussion: """
+            Replays the charges topic from the beginning to the end offsets read at start. A charge \
+            counts once, at its first copy in the log; it is in the window when its run finished \
+            at or after --from and before --to. Amounts are credits (text, CSV) or integer \
+            millicredits (JSON, CSV). Progress goes to stderr.
+            Example: almanac billing report --from 2026-03-01T00:00:00Z --to 2026-04-01T00:00:00Z --account acme-clinics --csv
+            """)
+
+    @Option(help: "Start of the window, inclusive (RFC 3339, e.g. 2026-03-01T00:00:00Z).")
+    var from: String
+
+    @Option(help: "End of the window, exclusive (RFC 3339).")
+    var to: String
+
+    @Option(help: "Only this account.")
+    var account: String?
+
+    @Option(help: "Only this app.")
+    var app: String?
+
+    @Option(help: "IANA time zone of the report's days.")
+    var tz: String = "UTC"
+
+    @Flag(help: "Print JSON (integer millicredits).")
+    var json = false
+
+    @Flag(help: "Print CSV: day,account,app,job,charges,millicredits,credits.")
+    var csv = false
+
+    @Flag(help: "No progress bar and no final count line on stderr.")
+    var quiet = false
+
+    @OptionGroup var broker: BrokerOptions
+
+    func run() async throws {
+        let query = try makeQuery()
+        let (kafka, _) = try broker.resolve()
+        let logger = makeLogger("almanac.billing")
+        let topic = AlmanacTopics(prefix: broker.topicPrefix).charges
+        let bar = ProgressBar(enabled: !quiet && isatty(STDERR_FILENO) == 1)
+        let started = ContinuousClock.now
+        var report = BillingReport(query: query)
+        let done: ChargeLogReader.Progress
+        do {
+            done = try await ChargeLogReader(kafka: kafka, topic: topic, logger: logger)
+                .replay(progress: { bar.show($0) }) { report.add(message: $0.value) }
+            bar.clear()
+        } catch {
+            bar.clear()
+            throw error   // exit 1: the broker or the topic failed, not the input
+        }
+        if json { print(report.json()) } else if csv { print(report.csv(), terminator: "") } else { print(report.text(), terminator: "") }
+        if !quiet {
+            let seconds = (ContinuousClock.now - started).components
+            let elapsed = Double(seconds.seconds) + Double(seconds.attoseconds) / 1e18
+            var line = "almanac billing: read \(done.read) message(s) from \(done.partitions) partition(s) of \(topic)"
+            line += " in \(String(format: "%.1f", elapsed)) s; \(report.log.distinctCharges) distinct charge(s),"
+            line += " \(report.log.duplicates) duplicate(s) ignored"
+            if report.log.conflicts > 0 { line += " (\(report.log.conflicts) with different amounts)" }
+            if report.log.undecodable + report.log.otherEvents > 0 {
+                line += ", \(report.log.undecodable + report.log.otherEvents) message(s) that are not charges skipped"
+            }
+            FileHandle.standardError.write(Data((line + "\n").utf8))
+        }
+    }
+
+    /// Checks every input before connecting.
+    /// - Throws: ``InputError`` (exit code 2) naming the option.
+    func makeQuery() throws -> BillingReport.Query {
+        guard let start = RFC3339.parse(from) else {
+            throw InputError(description: "--from \"\(from)\" is not an RFC 3339 instant (e.g. 2026-03-01T00:00:00Z)")
+        }
+        guard let end = RFC3339.parse(to) else {
+            throw InputError(description: "--to \"\(to)\" is not an RFC 3339 instant (e.g. 2026-04-01T00:00:00Z)")
+        }
+        guard start < end else { throw InputError(description: "--to (\(to)) must be after --from (\(from))") }
+        guard let zone = TimeZone(identifier: tz) else {
+            throw InputError(description: "--tz \"\(tz)\" is not an IANA time zone (e.g. America/New_York, UTC)")
+        }
+        guard !(json && csv) else { throw InputError(description: "--json and --csv cannot be combined") }
+        return BillingReport.Query(account: account, app: app, from: start, to: end, zone: zone)
+    }
+}
+
+/// A one-line progress bar on stderr, redrawn at most 10 times a second (only on a terminal).
+final class ProgressBar: @unchecked Sendable {
+    // Used from one task only (the replay calls `show` synchronously); `@unchecked` because the
+    // closure that captures it is not required to be `Sendable`.
+    private let enabled: Bool
+    private var lastDraw = ContinuousClock.now - .seconds(1)
+    private var drawn = false
+
+    init(enabled: Bool) { self.enabled = enabled }
+
+    func show(_ progress: ChargeLogReader.Progress) {
+        guard enabled, progress.total > 0, ContinuousClock.now - lastDraw >= .milliseconds(100) || progress.read == progress.total else { return }
+        lastDraw = ContinuousClock.now
+        let width = 30
+        let fraction = min(1, Double(progress.read) / Double(progress.total))
+        let filled = Int(fraction * Double(width))
+        let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+        FileHandle.standardError.write(Data("\r[\(bar)] \(Int(fraction * 100))%  \(progress.read)/\(progress.total) messages".utf8))
+        drawn = true
+    }
+
+    func clear() {
+        guard drawn else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+        drawn = false
+    }
+}

@@ -1,0 +1,58 @@
+import Almanac
+import AlmanacCore
+import ArgumentParser
+import Foundation
+import Kafka
+import ServiceLifecycle
+
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run roles (projector, ticker, worker) against a Kafka cluster until SIGTERM/SIGINT.",
+        discussion: """
+            Run several processes to scale workers; run two tickers for failover (they elect a leader
+            through the consumer group --ticker-group). Against a running `almanac dev` broker, the
+            dev's simulated clock is used.
+            Example: almanac run --roles ticker,worker --brokers kafka-1:9092,kafka-2:9092 --kafka-config client.properties
+            """)
+
+    @Option(help: "Comma-separated roles: projector, ticker, worker (or all).")
+    var roles: String = "all"
+
+    @OptionGroup var broker: BrokerOptions
+
+    @Option(help: "Consumer group the tickers elect their leader in.")
+    var tickerGroup: String = "almanac-ticker"
+
+    @Option(help: "Maximum concurrent runs of this worker.")
+    var maxConcurrentRuns: Int = 64
+
+    @Option(help: "Maximum concurrent runs per account in this worker.")
+    var maxConcurrentRunsPerAccount: Int = 8
+
+    @Flag(help: "Log debug output to stderr.")
+    var verbose = false
+
+    func run() async throws {
+        let roleSet: Set<AlmanacRole>
+        do { roleSet = try AlmanacRole.parseList(roles) } catch { throw InputError(description: "\(error)") }
+        let (kafka, dev) = try broker.resolve()
+        let logger = makeLogger("almanac.run", verbose: verbose)
+        let clock: any WallClock = dev?.clock ?? SystemWallClock()
+        let topics = AlmanacTopics(prefix: broker.topicPrefix)
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: kafka), logger: logger)
+        let publisher = EventPublisher(producer: producer, topics: topics, source: "almanac/\(roles)")
+        var options = RoleSet.Options()
+        options.roles = roleSet
+        options.tickerGroup = tickerGroup
+        options.tickDelay = max(1, 0.3 / clock.realSecondsPerSecond)
+        options.worker.maxConcurrentRuns = maxConcurrentRuns
+        options.worker.maxConcurrentRunsPerAccount = maxConcurrentRunsPerAccount
+        let set = try RoleSet(kafka: kafka, publisher: publisher, clock: clock, options: options, logger: logger)
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: set.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        FileHandle.standardError.write(Data("almanac run: \(roleSet.map(\.rawValue).sorted().joined(separator: ",")) on \(kafka.bootstrapServers)\n".utf8))
+        try await group.run()
+        await producer.shutdown()
+    }
+}
