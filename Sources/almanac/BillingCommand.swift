@@ -102,9 +102,8 @@ struct BillingReportCommand: AsyncParsableCommand {
 }
 
 /// A one-line progress bar on stderr, redrawn at most 10 times a second (only on a terminal).
-final class ProgressBar: @unchecked Sendable {
-    // Used from one task only (the replay calls `show` synchronously); `@unchecked` because the
-    // closure that captures it is not required to be `Sendable`.
+/// Used from one task only: the replay calls ``show(_:)`` synchronously between polls.
+final class ProgressBar {
     private let enabled: Bool
     private var lastDraw = ContinuousClock.now - .seconds(1)
     private var drawn = false

@@ -36,6 +36,12 @@ struct DevCommand: AsyncParsableCommand {
     @Option(help: "Roles to run in this process (projector,ticker,worker, all or none). With none, other processes run them with `almanac run`.")
     var roles: String = "all"
 
+    @Flag(inversion: .prefixedNo, help: "With --run-for: wait until every trigger has finished before exiting.")
+    var waitForRuns = true
+
+    @Option(help: "Pricing file (YAML or JSON list of versions, docs/billing.md). Default: ops/pricing.yaml if present, else the built-in standard table.")
+    var pricing: String?
+
     @Flag(help: "Print only the summary, not one line per event.")
     var quiet = false
 
@@ -59,7 +65,9 @@ struct DevCommand: AsyncParsableCommand {
         options.exportPath = export
         options.stateDirectory = stateDirectory
         options.printEvents = !quiet
+        options.waitForRuns = waitForRuns
         do { options.roles = try AlmanacRole.parseList(roles) } catch { throw InputError(description: "\(error)") }
+        options.pricing = try loadPricing(pricing)
         let summary = try await DevSession(options: options, logger: logger).run()
         print(summary.render())
     }

@@ -21,6 +21,9 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup var broker: BrokerOptions
 
+    @Option(help: "Pricing file (YAML or JSON list of versions, docs/billing.md). Default: ops/pricing.yaml if present, else the built-in standard table.")
+    var pricing: String?
+
     @Option(help: "Consumer group the tickers elect their leader in.")
     var tickerGroup: String = "almanac-ticker"
 
@@ -36,6 +39,7 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let roleSet: Set<AlmanacRole>
         do { roleSet = try AlmanacRole.parseList(roles) } catch { throw InputError(description: "\(error)") }
+        let prices = try loadPricing(pricing)   // refused before connecting (exit 2)
         let (kafka, dev) = try broker.resolve()
         let logger = makeLogger("almanac.run", verbose: verbose)
         let clock: any WallClock = dev?.clock ?? SystemWallClock()
@@ -45,9 +49,10 @@ struct RunCommand: AsyncParsableCommand {
         var options = RoleSet.Options()
         options.roles = roleSet
         options.tickerGroup = tickerGroup
-        options.tickDelay = max(1, 0.3 / clock.realSecondsPerSecond)
+        options.tickDelay = TickerService.tickDelay(speed: 1 / clock.realSecondsPerSecond)
         options.worker.maxConcurrentRuns = maxConcurrentRuns
         options.worker.maxConcurrentRunsPerAccount = maxConcurrentRunsPerAccount
+        options.pricing = prices
         let set = try RoleSet(kafka: kafka, publisher: publisher, clock: clock, options: options, logger: logger)
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: set.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

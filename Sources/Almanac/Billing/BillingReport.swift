@@ -161,7 +161,7 @@ extension BillingReport {
         }
         let document = Document(
             query: QueryText(from: RFC3339.utcMilliseconds(query.from), to: RFC3339.utcMilliseconds(query.to),
-                             timeZone: query.zone.identifier, account: query.account, app: query.app),
+                             timeZone: zoneName, account: query.account, app: query.app),
             total: total, accounts: accounts, days: days,
             rows: groups.keys.sorted().map { g in
                 Row(day: g.day, account: g.account, app: g.app, job: g.job, charges: groups[g]!.charges, millicredits: groups[g]!.millicredits)
@@ -192,7 +192,7 @@ extension BillingReport {
     /// The human table: one line per group, then totals per account, per day and overall.
     public func text() -> String {
         var out = "Charges \(RFC3339.utcMilliseconds(query.from)) to \(RFC3339.utcMilliseconds(query.to))"
-        out += " (days in \(query.zone.identifier)\(query.account.map { ", account \($0)" } ?? "")\(query.app.map { ", app \($0)" } ?? ""))\n\n"
+        out += " (days in \(zoneName)\(query.account.map { ", account \($0)" } ?? "")\(query.app.map { ", app \($0)" } ?? ""))\n\n"
         var table = [["day", "account", "app", "job", "charges", "credits"]]
         for g in groups.keys.sorted() {
             table.append([g.day, g.account, g.app, g.job, String(groups[g]!.charges), groups[g]!.millicredits.description])
@@ -211,6 +211,9 @@ extension BillingReport {
         }
         return out
     }
+
+    /// Foundation names UTC "GMT"; users asked for (and read) UTC.
+    private var zoneName: String { query.zone.identifier == "GMT" ? "UTC" : query.zone.identifier }
 
     static func columns(_ rows: [[String]], numeric: Set<Int>) -> String {
         guard let first = rows.first else { return "" }

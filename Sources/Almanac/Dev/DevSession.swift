@@ -25,6 +25,10 @@ public struct DevSession {
         /// Roles run in this process; `[]` runs only the broker, the app files and the event log
         /// (other processes run roles with `almanac run`).
         public var roles: Set<AlmanacRole> = Set(AlmanacRole.allCases)
+        /// Prices of the worker's charges (`--pricing`); default the built-in standard table.
+        public var pricing = PricingSchedule([.standard])
+        /// With `runFor`: before exiting, wait (up to 2 min) until every trigger seen has finished.
+        public var waitForRuns = true
         public init() {}
     }
 
@@ -77,10 +81,11 @@ public struct DevSession {
         var roleOptions = RoleSet.Options()
         roleOptions.roles = options.roles
         roleOptions.tickerStart = clock.start
-        roleOptions.tickDelay = max(1, 0.3 * options.speed)
+        roleOptions.tickDelay = TickerService.tickDelay(speed: options.speed)
         let end = options.runFor.map { clock.start.addingTimeInterval($0) }
         roleOptions.lastMinute = end.map { TickPlanner.minute(containing: $0.addingTimeInterval(-1)) }
         roleOptions.worker.maxConcurrentRuns = options.maxConcurrentRuns
+        roleOptions.pricing = options.pricing
         var roles = try RoleSet(kafka: kafka, publisher: publisher, clock: clock, options: roleOptions, logger: logger)
         let logger = self.logger
         let begin: @Sendable () -> Void = {
@@ -100,7 +105,8 @@ public struct DevSession {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: observer)] + roles.services
         if let end {
             services.append(.init(service: RunLimit(clock: clock, end: end, lastMinute: roleOptions.lastMinute!,
-                                                    waitForTicks: roles.ticker != nil, store: roles.store, observer: observer),
+                                                    waitForTicks: roles.ticker != nil, waitForRuns: options.waitForRuns,
+                                                    store: roles.store, observer: observer),
                                   successTerminationBehavior: .gracefullyShutdownGroup))
         }
         var configuration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
@@ -127,6 +133,8 @@ struct RunLimit: Service {
     let end: Date
     let lastMinute: Date
     let waitForTicks: Bool
+    /// Wait for every trigger to finish (only meaningful when this process runs a worker).
+    let waitForRuns: Bool
     let store: ProjectionStore
     let observer: EventLogObserver
 
@@ -139,7 +147,7 @@ struct RunLimit: Service {
         let deadline = ContinuousClock.now + .seconds(120)
         var quietSince: ContinuousClock.Instant?
         while ContinuousClock.now < deadline {
-            if observer.summary.openTriggers.isEmpty {
+            if !waitForRuns || observer.summary.openTriggers.isEmpty {
                 let since = quietSince ?? ContinuousClock.now
                 quietSince = since
                 if ContinuousClock.now - since > .milliseconds(1500) { return }

@@ -54,6 +54,13 @@ public struct TickerService: Service {
         self.tickerID = tickerID
     }
 
+    /// The tick delay for a clock running `speed` times real time: at least 0.3 s of real time
+    /// (so control events stamped just before a boundary are in the log when it is read), at
+    /// least 1 s and at most 30 s of clock time (so a fast simulation is not planned late).
+    public static func tickDelay(speed: Double) -> Double {
+        min(30, max(1, 0.3 * speed))
+    }
+
     public func run() async throws {
         let leadership = try election.map {
             try TickerLeadership(kafka: $0.kafka, topics: publisher.topics, groupID: $0.groupID, sessionTimeout: $0.sessionTimeout, logger: logger)
@@ -75,14 +82,37 @@ public struct TickerService: Service {
                 if Task.isCancelled { return }
             }
             var minute = try await firstMinute()
+            // Minutes missed while no ticker ran are judged against the catch-up window as of the
+            // moment this ticker took over, however long replaying them takes.
+            let resumedAt = clock.now()
             while !Task.isCancelled && (leadership?.isLeader ?? true) {
                 if let lastMinute, minute > lastMinute { return }
+                let now = clock.now()
+                let behind = pastMinutes(from: minute, now: now)
+                if behind.count > 1 {
+                    // Catching up (after downtime, or a simulation running ahead): many minutes per
+                    // round trip, each still judged by the catch-up rules.
+                    try await tick(behind, judgedAt: { $0.addingTimeInterval(60 + tickDelay) < resumedAt ? resumedAt : now })
+                    minute = behind.last!.addingTimeInterval(60)
+                    continue
+                }
                 try await clock.sleep(until: minute.addingTimeInterval(tickDelay))
                 guard leadership?.isLeader ?? true else { break }
-                try await tick(minute)
+                try await tick([minute], judgedAt: { _ in clock.now() })
                 minute = minute.addingTimeInterval(60)
             }
         }
+    }
+
+    /// Up to 60 consecutive minutes from `first` whose tick time has already passed.
+    private func pastMinutes(from first: Date, now: Date) -> [Date] {
+        var result: [Date] = []
+        var minute = first
+        while result.count < 60, minute.addingTimeInterval(tickDelay) <= now, lastMinute.map({ minute <= $0 }) ?? true {
+            result.append(minute)
+            minute = minute.addingTimeInterval(60)
+        }
+        return result
     }
 
     /// The minute after the last `tick.completed` in the log, or the start minute of a new cluster.
@@ -106,18 +136,21 @@ public struct TickerService: Service {
     }
 
     /// Plans and writes one minute.
-    func tick(_ minute: Date) async throws {
-        logger.trace("tick \(RFC3339.minute(minute)): reading watermarks")
+    /// Plans and writes consecutive minutes: their triggers and skips first, then (once those are
+    /// acknowledged) their `tick.completed` markers, so a crash never leaves a completed tick whose
+    /// triggers are missing.
+    /// - Parameter judgedAt: the instant each minute's lateness is measured from.
+    func tick(_ minutes: [Date], judgedAt: (Date) -> Date) async throws {
+        guard let first = minutes.first else { return }
+        logger.trace("tick \(RFC3339.minute(first)) (+\(minutes.count - 1)): reading watermarks")
         let marks = try await projector.controlHighWatermarks()
-        logger.trace("tick \(RFC3339.minute(minute)): waiting for the projector to reach \(marks.values.reduce(0, +)) events")
         await store.waitUntilCaughtUp(to: marks)
-        let plan = TickPlanner.plan(state: store.state, minute: minute, now: clock.now(), ticker: tickerID)
+        let state = store.state
+        let plans = minutes.map { TickPlanner.plan(state: state, minute: $0, now: judgedAt($0), ticker: tickerID) }
         let now = clock.now()
-        let events = plan.triggers.map(AlmanacEvent.jobTriggered) + plan.skipped.map(AlmanacEvent.jobSkipped)
+        let events = plans.flatMap { $0.triggers.map(AlmanacEvent.jobTriggered) + $0.skipped.map(AlmanacEvent.jobSkipped) }
         if !events.isEmpty { try await publisher.publish(events, at: now) }
-        try await publisher.publish(.tickCompleted(plan.tick), at: now)
-        if !plan.triggers.isEmpty || !plan.skipped.isEmpty {
-            logger.debug("tick \(RFC3339.minute(minute)): \(plan.triggers.count) triggered, \(plan.skipped.count) skipped")
-        }
+        try await publisher.publish(plans.map { .tickCompleted($0.tick) }, at: now)
+        logger.debug("ticked \(RFC3339.minute(first))\(minutes.count > 1 ? " … \(RFC3339.minute(minutes.last!))" : ""): \(plans.reduce(0) { $0 + $1.triggers.count }) triggered, \(plans.reduce(0) { $0 + $1.skipped.count }) skipped")
     }
 }

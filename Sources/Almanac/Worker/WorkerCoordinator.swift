@@ -6,6 +6,8 @@ struct WorkItem: Sendable {
     var trigger: JobTriggered
     var topicPartition: KafkaTopicPartition
     var offset: Int64
+    /// Must wait until no other run of its job is going (overlap policies `skip` and `queue`).
+    var serial = false
 }
 
 /// The worker's bookkeeping, in one actor: per-partition offset trackers and idempotency sets,
@@ -22,7 +24,7 @@ actor WorkerCoordinator {
         case duplicate
         /// Becomes `job.skipped(overlap)`.
         case skipOverlap
-        /// Accepted; will start when limits allow.
+        /// Accepted; will start when limits and the overlap policy allow.
         case accepted
     }
 
@@ -30,8 +32,9 @@ actor WorkerCoordinator {
     private var trackers: [KafkaTopicPartition: PartitionOffsetTracker] = [:]
     private var finished: [KafkaTopicPartition: Set<TriggerID>] = [:]
     private var inFlight: Set<TriggerID> = []
+    /// Accepted and not finished (waiting or running), per job.
+    private var activePerJob: [JobKey: Int] = [:]
     private var runningPerJob: [JobKey: Int] = [:]
-    private var queuedPerJob: [JobKey: WorkItem] = [:]
     private var runningPerAccount: [String: Int] = [:]
     private var pending: [String: [WorkItem]] = [:]
     private var accountOrder: [String] = []
@@ -48,14 +51,30 @@ actor WorkerCoordinator {
 
     func isReady(_ tp: KafkaTopicPartition) -> Bool { trackers[tp] != nil }
 
+    /// Messages fetched for a partition that is not ready yet, in offset order.
+    private var held: [KafkaTopicPartition: [KafkaConsumerMessage]] = [:]
+
+    func hold(_ message: KafkaConsumerMessage) { held[message.topicPartition, default: []].append(message) }
+
+    func takeHeld(_ tp: KafkaTopicPartition) -> [KafkaConsumerMessage] { held.removeValue(forKey: tp) ?? [] }
+
+    /// A message that will never run (rejected to the dlq): its offset is finished at once.
+    func discard(_ tp: KafkaTopicPartition, offset: Int64) {
+        trackers[tp]?.begin(offset)
+        trackers[tp]?.finish(offset)
+    }
+
     func revoke(_ partitions: [KafkaTopicPartition]) {
         for tp in partitions {
+            held[tp] = nil
             trackers[tp] = nil
             finished[tp] = nil
             lastCommitted[tp] = nil
         }
     }
 
+    /// Decides what to do with a trigger read from the log (DESIGN.md §5 overlap policies):
+    /// `skip` allows one active run per job, `queue` one running plus one waiting, `allow` any.
     func admit(_ item: WorkItem, overlap: OverlapPolicy) -> Admission {
         trackers[item.topicPartition]?.begin(item.offset)
         let id = item.trigger.triggerId
@@ -64,44 +83,39 @@ actor WorkerCoordinator {
             return .duplicate
         }
         let job = item.trigger.job
-        if runningPerJob[job, default: 0] > 0 || queuedPerJob[job] != nil {
-            switch overlap {
-            case .skip:
-                return .skipOverlap
-            case .queue:
-                if queuedPerJob[job] != nil { return .skipOverlap }
-                queuedPerJob[job] = item
-                inFlight.insert(id)
-                return .accepted
-            case .allow:
-                break
-            }
+        let active = activePerJob[job, default: 0]
+        switch overlap {
+        case .skip where active >= 1, .queue where active >= 2:
+            return .skipOverlap
+        default:
+            break
         }
+        var item = item
+        item.serial = overlap != .allow
         inFlight.insert(id)
-        enqueue(item)
+        activePerJob[job, default: 0] += 1
+        let account = item.trigger.job.account
+        if pending[account] == nil { accountOrder.append(account) }
+        pending[account, default: []].append(item)
         return .accepted
     }
 
     /// Marks a trigger finished (completed or skipped); its offset becomes committable.
     func finish(_ item: WorkItem, ran: Bool) {
         let id = item.trigger.triggerId
-        inFlight.remove(id)
+        if inFlight.remove(id) != nil {
+            activePerJob[item.trigger.job, default: 1] -= 1
+            if activePerJob[item.trigger.job] == 0 { activePerJob[item.trigger.job] = nil }
+        }
         finished[item.topicPartition]?.insert(id)
         trackers[item.topicPartition]?.finish(item.offset)
         guard ran else { return }
         running -= 1
         runningPerAccount[item.trigger.job.account, default: 1] -= 1
         runningPerJob[item.trigger.job, default: 1] -= 1
-        if let queued = queuedPerJob.removeValue(forKey: item.trigger.job) { enqueue(queued) }
     }
 
-    private func enqueue(_ item: WorkItem) {
-        let account = item.trigger.job.account
-        if pending[account] == nil { accountOrder.append(account) }
-        pending[account, default: []].append(item)
-    }
-
-    /// Items that may start now; they count as running when returned.
+    /// Items that may start now, accounts served round-robin; they count as running when returned.
     func startable() -> [WorkItem] {
         var result: [WorkItem] = []
         var progress = true
@@ -109,8 +123,10 @@ actor WorkerCoordinator {
             progress = false
             for account in accountOrder where running < limits.maxConcurrentRuns {
                 guard runningPerAccount[account, default: 0] < limits.maxConcurrentRunsPerAccount,
-                      var queue = pending[account], !queue.isEmpty else { continue }
-                let item = queue.removeFirst()
+                      var queue = pending[account],
+                      let index = queue.firstIndex(where: { !$0.serial || runningPerJob[$0.trigger.job, default: 0] == 0 })
+                else { continue }
+                let item = queue.remove(at: index)
                 pending[account] = queue
                 running += 1
                 runningPerAccount[account, default: 0] += 1
@@ -119,9 +135,9 @@ actor WorkerCoordinator {
                 progress = true
             }
         }
-        // Rotate so the next call starts with another account; forget idle accounts.
         for account in accountOrder where pending[account]?.isEmpty ?? true { pending[account] = nil }
         accountOrder.removeAll { pending[$0] == nil }
+        // Rotate so the next call starts with another account.
         if accountOrder.count > 1 { accountOrder.append(accountOrder.removeFirst()) }
         return result
     }

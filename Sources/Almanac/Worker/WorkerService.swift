@@ -114,6 +114,7 @@ public struct WorkerService: Service {
                     do {
                         let ids = try await ExecutionsIndex.finishedTriggers(partition: tp.partition, topics: topics, kafka: kafka, logger: logger)
                         await coordinator.ready(tp, finished: ids)
+                        for message in await coordinator.takeHeld(tp) { await accept(message, coordinator: coordinator) }
                         consumer.resume([tp])
                         logger.debug("worker ready on \(tp) with \(ids.count) finished triggers")
                     } catch {
@@ -143,7 +144,11 @@ public struct WorkerService: Service {
     }
 
     private func accept(_ message: KafkaConsumerMessage, coordinator: WorkerCoordinator) async {
-        guard await coordinator.isReady(message.topicPartition) else { return }
+        // Fetched before its partition was held: keep it until the idempotency set is rebuilt.
+        guard await coordinator.isReady(message.topicPartition) else {
+            await coordinator.hold(message)
+            return
+        }
         let trigger: JobTriggered
         do throws(EventDecodingError) {
             let envelope = try EventCodec.decode(message.value)
@@ -154,10 +159,7 @@ public struct WorkerService: Service {
         } catch {
             logger.warning("rejected \(message.topic)[\(message.partition)]@\(message.offset): \(error)")
             try? await publisher.reject(message, error, by: "worker", at: clock.now())
-            let item = WorkItem(trigger: JobTriggered(triggerId: TriggerID("rejected:\(message.offset)"), job: JobKey(account: "", app: "", job: ""),
-                                                      scheduledFor: clock.now(), source: .manual), topicPartition: message.topicPartition, offset: message.offset)
-            _ = await coordinator.admit(item, overlap: .allow)
-            await coordinator.finish(item, ran: false)
+            await coordinator.discard(message.topicPartition, offset: message.offset)
             return
         }
         let item = WorkItem(trigger: trigger, topicPartition: message.topicPartition, offset: message.offset)

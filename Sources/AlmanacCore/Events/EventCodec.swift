@@ -320,10 +320,15 @@ struct StrictJSONScanner {
         if bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0xFE, 0xFF]) || bytes.prefix(4).contains(0) {
             throw notJSON("the message looks like UTF-16 or UTF-32; CloudEvents JSON must be UTF-8")
         }
-        if let (offset, truncated) = firstInvalidUTF8(bytes) {
-            throw notJSON(truncated
-                ? "not valid UTF-8: the message ends inside a multi-byte character at byte \(offset) (truncated?)"
-                : "not valid UTF-8 at byte \(offset) (byte 0x\(hex(bytes[offset])) cannot start or continue a character there)")
+        if let (offset, problem) = firstInvalidUTF8(bytes) {
+            switch problem {
+            case .truncated:
+                throw notJSON("not valid UTF-8: the message ends inside a multi-byte character at byte \(offset) (truncated?)")
+            case .badStart:
+                throw notJSON("not valid UTF-8 at byte \(offset) (byte 0x\(hex(bytes[offset])) cannot start a character)")
+            case .badContinuation:
+                throw notJSON("not valid UTF-8 at byte \(offset) (byte 0x\(hex(bytes[offset])) starts a character the next bytes do not complete)")
+            }
         }
         var scanner = StrictJSONScanner(bytes)
         scanner.skipWhitespace()
@@ -345,9 +350,10 @@ struct StrictJSONScanner {
         return "\(digits[Int(byte >> 4)])\(digits[Int(byte & 15)])"
     }
 
-    /// Offset of the first byte that breaks UTF-8 (RFC 3629 Table 3-7), and whether the input
-    /// simply ends inside a character.
-    static func firstInvalidUTF8(_ b: [UInt8]) -> (Int, Bool)? {
+    enum UTF8Problem { case badStart, badContinuation, truncated }
+
+    /// Offset of the first character that breaks UTF-8 (RFC 3629; Unicode Table 3-7) and how.
+    static func firstInvalidUTF8(_ b: [UInt8]) -> (Int, UTF8Problem)? {
         var i = 0
         while i < b.count {
             let c = b[i]
@@ -362,12 +368,12 @@ struct StrictJSONScanner {
             case 0xF0: length = 4; low = 0x90
             case 0xF1...0xF3: length = 4
             case 0xF4: length = 4; high = 0x8F
-            default: return (i, false)
+            default: return (i, .badStart)
             }
             for k in 1..<length {
-                guard i + k < b.count else { return (i, true) }
+                guard i + k < b.count else { return (i, .truncated) }
                 let ok = k == 1 ? (low...high).contains(b[i + k]) : (0x80...0xBF).contains(b[i + k])
-                guard ok else { return (i, false) }
+                guard ok else { return (i, .badContinuation) }
             }
             i += length
         }
@@ -377,12 +383,15 @@ struct StrictJSONScanner {
     private var current: String {
         guard i < bytes.count else { return "end of message" }
         let c = bytes[i]
+        if c == UInt8(ascii: "'") { return "a single quote" }
         return c >= 0x21 && c < 0x7F ? "'\(Character(Unicode.Scalar(c)))'" : "byte 0x\(Self.hex(c))"
     }
 
+    /// `data.config.jobs[0]`; deep paths keep their first four and last two steps.
     private var pathText: String {
         var text = ""
-        for component in path {
+        let shown = path.count > 8 ? Array(path.prefix(4)) + [.key("…")] + Array(path.suffix(2)) : path
+        for component in shown {
             switch component {
             case .key(let key): text += text.isEmpty ? key : ".\(key)"
             case .index(let index): text += "[\(index)]"

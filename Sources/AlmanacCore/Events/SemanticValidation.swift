@@ -36,10 +36,7 @@ enum SemanticValidation {
             try nonEmpty(e.triggerId.rawValue, "data.triggerId")
             try jobKey(e.job)
             if e.attempt < 1 { throw EventDecodingError(.invalidData, "data.attempt: \(e.attempt) must be at least 1") }
-            try notNegative(e.durationMilliseconds, "data.durationMilliseconds")
-            if e.finishedAt < e.startedAt {
-                throw EventDecodingError(.invalidData, "data.finishedAt: \(RFC3339.utcMilliseconds(e.finishedAt)) is before startedAt")
-            }
+            // Not checked: finishedAt >= startedAt (a wall clock stepping back must not lose a real completion).
             try notNegative(e.usage.emails, "data.usage.emails")
             try notNegative(e.usage.sms, "data.usage.sms")
             for (index, ai) in e.usage.ai.enumerated() {

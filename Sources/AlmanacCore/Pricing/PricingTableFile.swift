@@ -54,14 +54,31 @@ public struct PricingTableFile: Decodable, Sendable {
             case version, effectiveFrom, baseByComplexity, aiModels, defaultAIModel, emailEach, smsEach
         }
 
+        /// An amount: a whole number of millicredits. A fraction is refused by name, at its path
+        /// (Foundation's JSON decoder reports it without one).
+        struct Amount: Decodable {
+            var value: Millicredits
+            init(from decoder: any Decoder) throws {
+                let c = try decoder.singleValueContainer()
+                if let whole = try? c.decode(Int64.self) {
+                    value = Millicredits(whole)
+                } else if let number = try? c.decode(Double.self) {
+                    throw DecodingError.dataCorruptedError(
+                        in: c, debugDescription: "\(number) is not a whole number of millicredits in range (1 credit = 1000)")
+                } else {
+                    value = Millicredits(try c.decode(Int64.self))
+                }
+            }
+        }
+
         struct Rate: Decodable {
             enum CodingKeys: String, CodingKey, CaseIterable { case inputPer1000, outputPer1000 }
             var rate: PricingTable.AIRate
             init(from decoder: any Decoder) throws {
                 try rejectUnknownKeys(decoder, allowed: CodingKeys.allCases.map(\.rawValue))
                 let c = try decoder.container(keyedBy: CodingKeys.self)
-                rate = PricingTable.AIRate(inputPer1000: Millicredits(try c.decode(Int64.self, forKey: .inputPer1000)),
-                                           outputPer1000: Millicredits(try c.decode(Int64.self, forKey: .outputPer1000)))
+                rate = PricingTable.AIRate(inputPer1000: try c.decode(Amount.self, forKey: .inputPer1000).value,
+                                           outputPer1000: try c.decode(Amount.self, forKey: .outputPer1000).value)
             }
         }
 
@@ -77,11 +94,11 @@ public struct PricingTableFile: Decodable, Sendable {
             table = PricingTable(
                 version: try c.decode(String.self, forKey: .version),
                 effectiveFrom: effectiveFrom,
-                baseByComplexity: try c.decode([Int64].self, forKey: .baseByComplexity).map(Millicredits.init),
+                baseByComplexity: try c.decode([Amount].self, forKey: .baseByComplexity).map(\.value),
                 aiModels: try c.decode([String: Rate].self, forKey: .aiModels).mapValues(\.rate),
                 defaultAIModel: try c.decode(String.self, forKey: .defaultAIModel),
-                emailEach: Millicredits(try c.decode(Int64.self, forKey: .emailEach)),
-                smsEach: Millicredits(try c.decode(Int64.self, forKey: .smsEach)))
+                emailEach: try c.decode(Amount.self, forKey: .emailEach).value,
+                smsEach: try c.decode(Amount.self, forKey: .smsEach).value)
         }
     }
 }

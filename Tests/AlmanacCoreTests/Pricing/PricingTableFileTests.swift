@@ -53,9 +53,11 @@ import Testing
         Refusal(name: "empty version", json: entry(version: ""), problems: [("[0].version", "must not be empty")]),
         Refusal(name: "not an instant", json: "[\(entry(from: "July 1st"))]",
                 problems: [("[0].effectiveFrom", "\"July 1st\" is not an RFC 3339 instant")]),
-        Refusal(name: "unknown key", json: "[\(entry(extra: #","currency":"EUR""#))]", problems: [("[0]", "unknown key \"currency\"")]),
+        Refusal(name: "unknown key", json: "[\(entry(extra: #","currency":"EUR""#))]", problems: [("[0].currency", "unknown key \"currency\"")]),
         Refusal(name: "missing key", json: #"[{"version":"v"}]"#, problems: [("[0].effectiveFrom", "required field is missing")]),
-        Refusal(name: "decimal amount", json: entry(email: "0.5"), problems: [("emailEach", "")]),
+        Refusal(name: "decimal amount", json: entry(email: "0.5"), problems: [("emailEach", "0.5 is not a whole number of millicredits")]),
+        Refusal(name: "decimal base price", json: "[\(entry(base: "[1000,2000,3000,4000,5000,6000,7000,8000,9000,10000.5]"))]",
+                problems: [("[0].baseByComplexity[9]", "10000.5 is not a whole number")]),
         Refusal(name: "amount as text", json: entry(sms: #""1000""#), problems: [("smsEach", "expected an integer")]),
     ]
 

@@ -1,0 +1,112 @@
+"""The benchmarks of ops/bench, one function each.
+
+To add one: write a function that takes the Context, runs the Almanac side and its baseline in the
+same run (ctx.almanac / ctx.c_baseline / ctx.python, or ctx.interleaved for alternating
+repetitions), and returns Rows; register it with @benchmark("area.name"). Sizes differ for
+--quick (ctx.quick); say so in the row's note.
+"""
+from __future__ import annotations
+
+import os
+
+from harness import BenchError, Context, Row, benchmark, pick
+
+
+def reps(ctx: Context) -> int:
+    return 3 if ctx.quick else 5
+
+
+def kafka_reps(ctx: Context) -> int:
+    """The embedded cluster now and then stalls a fetch for ~0.5 s: more repetitions steady the median."""
+    return 3 if ctx.quick else 7
+
+
+@benchmark("calendar.next")
+def calendar_next(ctx: Context) -> list[Row]:
+    schedules = 1_000_000
+    sample = 2_000 if ctx.quick else 10_000
+    sample_file = os.path.join(ctx.tmp, "calendar-sample.jsonl")
+    almanac = pick(ctx.almanac("calendar-next", "--schedules", str(schedules), "--reps", str(reps(ctx)),
+                               "--sample-out", sample_file, "--sample", str(sample)), "almanac")
+    cronsim = pick(ctx.python("ops/benchmarks/cronsim_next.py", sample_file, "--reps", str(reps(ctx))), "cronsim")
+    ratio = almanac.value / cronsim.value
+    mismatches = int(cronsim.extra.get("mismatches", 0))
+    note = (f"{schedules:,} distinct schedules, {almanac.extra['ns_per_call']:.0f} ns/call "
+            f"(Date API {almanac.extra['date_api_ns_per_call']:.0f} ns); cronsim measured on {sample:,} of them "
+            f"and scaled per call, {cronsim.extra['ns_per_call'] / 1000:.1f} us/call, disagrees on {mismatches}")
+    return [
+        Row("calendar.next", almanac.value, "calls/s", ">= 50x cronsim", ratio >= 50, cronsim.value, ratio,
+            almanac.min, almanac.max, almanac.peak_rss_bytes, note),
+        Row("calendar.next.bytes_per_schedule", almanac.extra["bytes_per_schedule"], "B/schedule", "report", None,
+            peak_rss_bytes=almanac.peak_rss_bytes,
+            note=f"RSS growth while compiling {schedules:,} schedules / schedules (CompiledSchedule stride "
+                 f"{almanac.extra['compiled_schedule_stride_bytes']:.0f} B + expression text)"),
+    ]
+
+
+@benchmark("calendar.due_index")
+def due_index(ctx: Context) -> list[Row]:
+    jobs, due = 1_000_000, 10_000
+    results = ctx.almanac("due-index", "--jobs", str(jobs), "--due", str(due), "--reps", str(reps(ctx)))
+    index, naive = pick(results, "almanac"), pick(results, "naive-scan")
+    ratio = naive.value / index.value
+    rss = index.extra["rss_bytes_per_job"]
+    estimate = index.extra["estimated_bytes_per_job"]
+    return [
+        Row("calendar.due_index", index.value, "ms", "<= 20 ms", index.value <= 20, naive.value, ratio,
+            index.min, index.max, index.peak_rss_bytes,
+            f"{due:,} due among {jobs:,} jobs, {int(index.extra['distinct_schedules']):,} distinct calendars; "
+            f"baseline: scan of every schedule with the fast next; ratio = baseline / almanac"),
+        Row("calendar.due_index.bytes_per_job", rss, "B/job", "<= 200 B/job", rss <= 200, None, None,
+            peak_rss_bytes=index.peak_rss_bytes,
+            note=f"RSS growth while building the index / jobs; DueIndex.estimatedMemoryBytes says {estimate:.0f} B/job"),
+    ]
+
+
+def kafka_sizes(ctx: Context) -> tuple[int, int]:
+    """Messages and partitions: at most ~3.5 MiB per partition (the embedded cluster keeps ~5 MiB)."""
+    return (200_000, 16) if ctx.quick else (1_000_000, 64)
+
+
+def kafka_rows(ctx: Context, name: str, sides: dict, messages: int, partitions: int, api_note: str) -> list[Row]:
+    almanac, c, prototype = sides["almanac"], sides["c"], sides["prototype"]
+    ratio = almanac.value / c.value
+    size_note = f"{messages:,} x 200 B, {partitions} partitions, 1 embedded broker; {len(almanac.samples)} interleaved repetitions"
+    return [
+        Row(name, almanac.value, "msg/s", ">= 0.8x C", ratio >= 0.8, c.value, ratio, almanac.min, almanac.max,
+            almanac.peak_rss_bytes, f"{api_note}; baseline: ops/benchmarks/rdkafka_baseline.c; {size_note}"),
+        Row(f"{name}.prototype", prototype.value, "msg/s", "info (suggested fix)", None, c.value,
+            prototype.value / c.value, prototype.min, prototype.max, prototype.peak_rss_bytes,
+            "Sources/AlmanacBench/KafkaPrototypes.swift: the path BENCHMARKS.md suggests for Sources/Kafka"),
+    ]
+
+
+@benchmark("kafka.produce")
+def kafka_produce(ctx: Context) -> list[Row]:
+    messages, partitions = kafka_sizes(ctx)
+    common = ["--messages", str(messages), "--partitions", str(partitions), "--reps", "1"]
+    sides = ctx.interleaved(kafka_reps(ctx), {
+        "almanac": lambda: ctx.almanac("kafka-produce", *common, "--api", "batch", "--chunk", "10000", "--inflight", "10"),
+        "c": lambda: ctx.c_baseline("produce", *common),
+        "prototype": lambda: ctx.almanac("kafka-produce", *common, "--api", "prototype", "--chunk", "10000", "--inflight", "10"),
+    })
+    return kafka_rows(ctx, "kafka.produce", sides, messages, partitions,
+                      "KafkaProducer.send(contentsOf:) in chunks of 10,000, 10 in flight (100,000 = queue.buffering.max.messages)")
+
+
+@benchmark("kafka.consume")
+def kafka_consume(ctx: Context) -> list[Row]:
+    messages, partitions = kafka_sizes(ctx)
+    common = ["--messages", str(messages), "--partitions", str(partitions), "--reps", "1", "--batch", "5000"]
+    sides = ctx.interleaved(kafka_reps(ctx), {
+        "almanac": lambda: ctx.almanac("kafka-consume", *common),
+        "c": lambda: ctx.c_baseline("consume", *common),
+        "prototype": lambda: ctx.almanac("kafka-consume", *common, "--api", "prototype"),
+    })
+    return kafka_rows(ctx, "kafka.consume", sides, messages, partitions,
+                      "KafkaConsumer.assign + poll(maxMessages: 5000), messages produced beforehand; timed from the first "
+                      f"message to the last (waits for the first: almanac {sides['almanac'].extra.get('first_message_ms', 0):.0f} ms, "
+                      f"C {sides['c'].extra.get('first_message_ms', 0):.0f} ms, mean of the last repetition)")
+
+
+__all__ = ["BenchError"]
