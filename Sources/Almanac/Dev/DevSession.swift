@@ -139,6 +139,14 @@ struct RunLimit: Service {
     let observer: EventLogObserver
 
     func run() async throws {
+        do {
+            try await cancelWhenGracefulShutdown { try await waitForEnd() }
+        } catch is CancellationError where Task.isShuttingDownGracefully {
+            // Ctrl-C before the end: the group is shutting down anyway.
+        }
+    }
+
+    private func waitForEnd() async throws {
         try await clock.sleep(until: end)
         // The ticker may lag behind a fast simulated clock: wait for its last minute.
         while waitForTicks && (store.state.lastTick ?? .distantPast) < lastMinute {

@@ -9,7 +9,7 @@ public final class ProjectionStore: Sendable {
         var state = SchedulerState()
         /// Next offset to read, per partition.
         var positions: [KafkaTopicPartition: Int64] = [:]
-        var waiters: [(target: [KafkaTopicPartition: Int64], continuation: CheckedContinuation<Void, Never>)] = []
+        var waiters: [(id: UInt64, target: [KafkaTopicPartition: Int64], continuation: CheckedContinuation<Void, Never>)] = []
     }
     private let inner = Mutex(Inner())
 
@@ -37,15 +37,25 @@ public final class ProjectionStore: Sendable {
         for continuation in ready { continuation.resume() }
     }
 
-    /// Returns once every partition in `target` has been read up to (excluding) its offset.
+    /// Returns once every partition in `target` has been read up to (excluding) its offset, or
+    /// when the task is cancelled (check `Task.isCancelled` after).
     public func waitUntilCaughtUp(to target: [KafkaTopicPartition: Int64]) async {
-        await withCheckedContinuation { continuation in
-            let done = inner.withLock { inner in
-                if Self.satisfied(target, inner.positions) { return true }
-                inner.waiters.append((target, continuation))
-                return false
+        let id = UInt64.random(in: 0...UInt64.max)
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let done = inner.withLock { inner in
+                    if Self.satisfied(target, inner.positions) || Task.isCancelled { return true }
+                    inner.waiters.append((id, target, continuation))
+                    return false
+                }
+                if done { continuation.resume() }
             }
-            if done { continuation.resume() }
+        } onCancel: {
+            let waiter = inner.withLock { inner -> CheckedContinuation<Void, Never>? in
+                guard let index = inner.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+                return inner.waiters.remove(at: index).continuation
+            }
+            waiter?.resume()
         }
     }
 

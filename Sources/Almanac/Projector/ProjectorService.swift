@@ -66,6 +66,9 @@ public struct ProjectorService: Service {
                 do {
                     let messages = try await consumer.poll(maxMessages: 1000, timeout: .milliseconds(100))
                     for message in messages { await handle(message) }
+                    // Offsets the fold never sees (trimmed or compacted records, transaction
+                    // markers) still count as read once the fetch position has passed them.
+                    for (tp, position) in consumer.positions() { store.setPosition(tp, atLeast: position) }
                 } catch {
                     if Task.isCancelled { break }
                     logger.error("projector poll failed: \(error)")
@@ -82,6 +85,11 @@ public struct ProjectorService: Service {
             envelope = try EventCodec.decode(message.value)
         } catch {
             await reject(message, error)
+            store.update(after: message) { _ in }
+            return
+        }
+        if let key = message.keyString, key != envelope.subject {
+            await reject(message, EventDecodingError(.schemaViolation, "Kafka key \"\(key)\" is not the event's key \"\(envelope.subject)\""))
             store.update(after: message) { _ in }
             return
         }

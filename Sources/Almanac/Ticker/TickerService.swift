@@ -67,8 +67,12 @@ public struct TickerService: Service {
         }
         try await withThrowingTaskGroup(of: Void.self) { group in
             if let leadership { group.addTask { await leadership.run() } }
-            try await cancelWhenGracefulShutdown {
-                try await lead(leadership)
+            do {
+                try await cancelWhenGracefulShutdown {
+                    try await lead(leadership)
+                }
+            } catch is CancellationError where Task.isShuttingDownGracefully {
+                // Graceful shutdown: stop between minutes; the next leader resumes after the last tick.
             }
             group.cancelAll()
         }
@@ -82,6 +86,7 @@ public struct TickerService: Service {
                 if Task.isCancelled { return }
             }
             var minute = try await firstMinute()
+            var due = DueJobs(afterMinute: minute.addingTimeInterval(-60))
             // Minutes missed while no ticker ran are judged against the catch-up window as of the
             // moment this ticker took over, however long replaying them takes.
             let resumedAt = clock.now()
@@ -92,13 +97,13 @@ public struct TickerService: Service {
                 if behind.count > 1 {
                     // Catching up (after downtime, or a simulation running ahead): many minutes per
                     // round trip, each still judged by the catch-up rules.
-                    try await tick(behind, judgedAt: { $0.addingTimeInterval(60 + tickDelay) < resumedAt ? resumedAt : now })
+                    try await tick(behind, due: &due, judgedAt: { $0.addingTimeInterval(60 + tickDelay) < resumedAt ? resumedAt : now })
                     minute = behind.last!.addingTimeInterval(60)
                     continue
                 }
                 try await clock.sleep(until: minute.addingTimeInterval(tickDelay))
                 guard leadership?.isLeader ?? true else { break }
-                try await tick([minute], judgedAt: { _ in clock.now() })
+                try await tick([minute], due: &due, judgedAt: { _ in clock.now() })
                 minute = minute.addingTimeInterval(60)
             }
         }
@@ -140,13 +145,17 @@ public struct TickerService: Service {
     /// acknowledged) their `tick.completed` markers, so a crash never leaves a completed tick whose
     /// triggers are missing.
     /// - Parameter judgedAt: the instant each minute's lateness is measured from.
-    func tick(_ minutes: [Date], judgedAt: (Date) -> Date) async throws {
+    func tick(_ minutes: [Date], due: inout DueJobs, judgedAt: (Date) -> Date) async throws {
         guard let first = minutes.first else { return }
         logger.trace("tick \(RFC3339.minute(first)) (+\(minutes.count - 1)): reading watermarks")
         let marks = try await projector.controlHighWatermarks()
         await store.waitUntilCaughtUp(to: marks)
         let state = store.state
-        let plans = minutes.map { TickPlanner.plan(state: state, minute: $0, now: judgedAt($0), ticker: tickerID) }
+        due.sync(with: state)
+        var plans: [TickPlan] = []
+        for minute in minutes {
+            plans.append(TickPlanner.plan(state: state, dueJobs: due.pop(minute: minute), minute: minute, now: judgedAt(minute), ticker: tickerID))
+        }
         let now = clock.now()
         let events = plans.flatMap { $0.triggers.map(AlmanacEvent.jobTriggered) + $0.skipped.map(AlmanacEvent.jobSkipped) }
         if !events.isEmpty { try await publisher.publish(events, at: now) }

@@ -15,10 +15,22 @@ extension SchedulerState {
     public mutating func apply(_ envelope: EventEnvelope) -> ApplyOutcome {
         switch envelope.event {
         case .appConfigured(let e):
+            if let existing = apps[e.config.app], existing.config.account != e.config.account {
+                return .rejected(EventDecodingError(.invalidData, "app \"\(e.config.app)\" belongs to account \"\(existing.config.account)\", not \"\(e.config.account)\""))
+            }
             configure(e.config, at: envelope.time)
+            configRevision += 1
             return .applied
         case .appRemoved(let e):
-            return apps.removeValue(forKey: e.app) == nil ? .ignored : .applied
+            guard let existing = apps[e.app] else {
+                return .rejected(EventDecodingError(.unknownApp, "app \"\(e.app)\" is not configured"))
+            }
+            guard existing.config.account == e.account else {
+                return .rejected(EventDecodingError(.invalidData, "app \"\(e.app)\" belongs to account \"\(existing.config.account)\", not \"\(e.account)\""))
+            }
+            apps.removeValue(forKey: e.app)
+            configRevision += 1
+            return .applied
         case .schedulePaused(let e):
             return toggle(e) { $0.pause(Pause(since: envelope.time, reason: e.reason, actor: e.actor)) }
         case .scheduleResumed(let e):

@@ -76,6 +76,9 @@ public struct SchedulerState: Sendable {
     public internal(set) var apps: [String: AppState] = [:]
     /// The newest minute with a `tick.completed` (UTC).
     public internal(set) var lastTick: Date?
+    /// Counts configuration changes (app configured or removed), so readers can tell cheaply
+    /// whether schedules changed since they last looked.
+    public internal(set) var configRevision = 0
     /// How many recent runs each job keeps.
     public var recentRunLimit = 20
 

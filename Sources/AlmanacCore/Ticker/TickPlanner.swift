@@ -13,16 +13,27 @@ public struct TickPlan: Sendable, Equatable {
 /// A job is due at M when its schedule fires at M and M is after the instant its current schedule
 /// took effect (so edits never fire retroactively or immediately). A due job is
 /// - `job.skipped(paused)` if its app or the job is paused;
-/// - `job.skipped(missed)` if `now - M` exceeds its catch-up window (downtime older than the window);
+/// - `job.skipped(missed)` if `now - M` exceeds its catch-up window plus the minute a tick may
+///   normally take (downtime older than the window; the ticker passes the instant it resumed as
+///   `now` for every minute it catches up, so a slow replay does not eat into the window);
 /// - otherwise `job.triggered(scheduled)` with `triggerId = account/app/job@M`.
 public enum TickPlanner {
+    /// Plans `minute` by checking every job's schedule: the reference behaviour, O(jobs).
     public static func plan(state: SchedulerState, minute: Date, now: Date, ticker: String) -> TickPlan {
+        let previous = minute.addingTimeInterval(-60)
+        let due = state.allJobs.filter { job in
+            guard let schedule = job.schedule, minute > job.scheduleEffectiveFrom else { return false }
+            return schedule.next(after: previous) == minute
+        }.map(\.key)
+        return plan(state: state, dueJobs: due, minute: minute, now: now, ticker: ticker)
+    }
+
+    /// Plans `minute` for the jobs whose schedules fire then (from ``DueJobs``).
+    public static func plan(state: SchedulerState, dueJobs: [JobKey], minute: Date, now: Date, ticker: String) -> TickPlan {
         var triggers: [JobTriggered] = []
         var skipped: [JobSkipped] = []
-        let previous = minute.addingTimeInterval(-60)
-        for job in state.allJobs {
-            guard let schedule = job.schedule, minute > job.scheduleEffectiveFrom,
-                  schedule.next(after: previous) == minute else { continue }
+        for key in dueJobs {
+            guard let job = state.job(key), minute > job.scheduleEffectiveFrom else { continue }
             let id = TriggerID.scheduled(job.key, at: minute)
             if let pause = state.pause(app: job.key.app, job: job.key.job, at: minute) {
                 skipped.append(JobSkipped(triggerId: id, job: job.key, scheduledFor: minute, reason: .paused,

@@ -67,6 +67,25 @@ import Testing
         #expect(error.reason == .unknownApp)
     }
 
+    @Test func apply_whenAnotherAccountClaimsOrRemovesAnApp_isRejected() {
+        var state = SchedulerState()
+        state.apply(Self.configured("*:*"))
+        let takeover = AppConfiguration(app: "app", account: "intruder", jobs: [JobConfiguration(name: "j", schedule: "*:*", command: ["x"])])
+        guard case .rejected(let claim) = state.apply(EventEnvelope(source: "t", time: Self.at("2026-03-02T15:00:00Z"), event: .appConfigured(AppConfigured(config: takeover)))) else {
+            Issue.record("a configure from another account must be rejected"); return
+        }
+        #expect(claim.reason == .invalidData)
+        guard case .rejected(let removal) = state.apply(EventEnvelope(source: "t", time: Self.at("2026-03-02T15:00:00Z"), event: .appRemoved(AppRemoved(app: "app", account: "intruder")))) else {
+            Issue.record("a removal from another account must be rejected"); return
+        }
+        #expect(removal.reason == .invalidData)
+        guard case .rejected(let unknown) = state.apply(EventEnvelope(source: "t", time: Self.at("2026-03-02T15:00:00Z"), event: .appRemoved(AppRemoved(app: "ghost", account: "acct")))) else {
+            Issue.record("removing an unknown app must be rejected"); return
+        }
+        #expect(unknown.reason == .unknownApp)
+        #expect(state.apps["app"]?.config.account == "acct")
+    }
+
     @Test func offsetTracker_commitsOnlyBelowTheOldestUnfinished() {
         var tracker = PartitionOffsetTracker()
         for offset in 10...14 { tracker.begin(Int64(offset)) }
