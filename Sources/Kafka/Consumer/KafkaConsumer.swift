@@ -16,8 +16,11 @@ import Synchronization
 /// next offset to read, i.e. one past the last fully processed message (Kafka convention).
 public final class KafkaConsumer: Sendable {
     let client: RDKafkaClient
+    /// The serial queue every `poll` (and `close`) runs on, off the cooperative pool.
     private let queue: DispatchQueue
     private let consumerQueue: OpaquePointerBox
+    /// Poll buffers and caches; used on `queue` only.
+    private let reader: RDKafkaMessageReader
     private let closed = Atomic<Bool>(false)
     public let configuration: KafkaConsumerConfiguration
 
@@ -27,6 +30,7 @@ public final class KafkaConsumer: Sendable {
         client = try RDKafkaClient(kind: .consumer, properties: configuration.rdKafkaProperties(), logger: logger, rebalance: true)
         rd_kafka_poll_set_consumer(client.handle)
         consumerQueue = OpaquePointerBox(rd_kafka_queue_get_consumer(client.handle)!)
+        reader = RDKafkaMessageReader(queue: consumerQueue, callbacks: client.callbacks)
         queue = DispatchQueue(label: "almanac.kafka.consumer")
     }
 
@@ -38,6 +42,13 @@ public final class KafkaConsumer: Sendable {
     /// rebalance: keep it short and non-blocking (e.g. record state, ``pause(_:)`` partitions).
     public func setRebalanceHandler(_ handler: (@Sendable (KafkaRebalanceEvent) -> Void)?) {
         client.callbacks.setRebalanceHandler(handler)
+    }
+
+    /// Sets the handler of librdkafka statistics (every ``KafkaConfiguration/statisticsInterval``),
+    /// with per-partition offsets and ``KafkaStatistics/Partition/consumerLag``. It runs inside
+    /// ``poll(maxMessages:timeout:)`` on the consumer's poll queue: keep it short and non-blocking.
+    public func setStatisticsHandler(_ handler: (@Sendable (KafkaStatistics) -> Void)?) {
+        client.callbacks.setStatisticsHandler(handler)
     }
 
     /// Joins the consumer group (`group.id`) for `topics`.
@@ -61,50 +72,38 @@ public final class KafkaConsumer: Sendable {
     /// The partitions currently assigned to this consumer.
     public var assignment: Set<KafkaTopicPartition> { client.callbacks.assignment }
 
-    /// Pulls up to `maxMessages` messages, waiting at most `timeout` for the first.
-    /// An empty result means nothing arrived in time. Partition-EOF and transient errors are logged
-    /// and skipped.
+    /// Pulls up to `maxMessages` messages, waiting at most `timeout` for the first; the rest are
+    /// those already fetched (no further wait). An empty result means nothing arrived in time.
+    /// Partition-EOF and transient errors are logged and skipped.
+    ///
+    /// Rebalance callbacks (``setRebalanceHandler(_:)``) and statistics
+    /// (``setStatisticsHandler(_:)``) are served inside this call: a consumer that stops polling
+    /// also stops rebalancing, and is expelled from its group after `max.poll.interval.ms`.
+    ///
+    /// - Important: rebalances happen only inside `poll`. Committing every processed offset
+    ///   (``commit(_:synchronous:)``) before polling again therefore means a partition's next owner
+    ///   starts exactly after the last processed message: nothing lost, nothing read twice.
     /// - Throws: ``KafkaError/Code/shutdown`` after ``close()``; fatal consumer errors.
     public func poll(maxMessages: Int = 500, timeout: Duration = .milliseconds(100)) async throws -> [KafkaConsumerMessage] {
         guard !closed.load(ordering: .acquiring) else { throw KafkaError(code: .shutdown, reason: "consumer is closed") }
-        let client = self.client
-        let consumerQueue = self.consumerQueue
+        let reader = self.reader
         return try await BlockingExecutor.run(on: queue) {
-            // Wait (up to `timeout`) for the first message only, then take what else is ready:
-            // `consume_batch_queue` alone would wait the whole timeout for a full batch.
-            var buffer = [UnsafeMutablePointer<rd_kafka_message_t>?](repeating: nil, count: maxMessages)
-            guard let first = rd_kafka_consume_queue(consumerQueue.pointer, Int32(timeout.milliseconds)) else { return [] }
-            buffer[0] = first
-            var count = 1
-            if maxMessages > 1 {
-                let more = buffer.withUnsafeMutableBufferPointer { rest in
-                    rd_kafka_consume_batch_queue(consumerQueue.pointer, 0, rest.baseAddress! + 1, maxMessages - 1)
-                }
-                if more > 0 { count += more }
-            }
-            var messages: [KafkaConsumerMessage] = []
-            messages.reserveCapacity(count)
-            var fatal: KafkaError?
-            for index in 0..<count {
-                guard let message = buffer[index] else { continue }
-                defer { rd_kafka_message_destroy(message) }
-                let err = message.pointee.err
-                if err == RD_KAFKA_RESP_ERR_NO_ERROR {
-                    messages.append(KafkaConsumerMessage(message))
-                } else if err != RD_KAFKA_RESP_ERR__PARTITION_EOF {
-                    let error = KafkaError.rdKafka(err, context: "consume")
-                    if err == RD_KAFKA_RESP_ERR__FATAL { fatal = error }
-                    client.callbacks.logger.warning("consumer error: \(error.reason)")
-                }
-            }
-            if let fatal { throw fatal }
-            return messages
+            try reader.poll(maxMessages: max(1, maxMessages), timeoutMilliseconds: Int32(clamping: timeout.milliseconds))
         }
     }
 
-    /// Commits explicit offsets (each the *next* offset to read) for the group.
-    /// - Parameter synchronous: wait for the broker's answer (default) or return at once.
-    /// - Throws: the commit error, e.g. after the partitions were revoked.
+    /// Commits explicit offsets for the group: each the *next* offset to read, i.e. one past the
+    /// last processed message. Runs off the cooperative pool.
+    ///
+    /// Commit what was processed before the next ``poll(maxMessages:timeout:)`` (where rebalances
+    /// happen) and a partition's next owner resumes exactly there.
+    ///
+    /// - Parameter synchronous: wait for the broker's answer (default) or return at once (errors
+    ///   of an asynchronous commit are only logged by librdkafka).
+    /// - Throws: ``KafkaError/Code/commit`` with the broker's or librdkafka's code
+    ///   (``KafkaError/rdKafkaCode``), for the request or the first failed partition — e.g.
+    ///   `ILLEGAL_GENERATION` / `UNKNOWN_MEMBER_ID` after this member lost the partitions in a
+    ///   rebalance, `COORDINATOR_NOT_AVAILABLE` (retriable) while the group coordinator moves.
     public func commit(_ offsets: [KafkaTopicPartition: Int64], synchronous: Bool = true) async throws {
         guard !offsets.isEmpty else { return }
         let client = self.client
@@ -113,7 +112,11 @@ public final class KafkaConsumer: Sendable {
             for (tp, offset) in offsets { list.add(tp, offset: offset) }
             let err = rd_kafka_commit(client.handle, list.pointer, synchronous ? 0 : 1)
             guard err == RD_KAFKA_RESP_ERR_NO_ERROR || err == RD_KAFKA_RESP_ERR__NO_OFFSET else {
-                throw KafkaError.rdKafka(err, context: "commit")
+                throw KafkaError.rdKafka(err, code: .commit, context: "commit")
+            }
+            guard synchronous else { return }
+            for (tp, _, partitionErr) in RDKafkaTopicPartitionList.entries(of: list.pointer) where partitionErr != RD_KAFKA_RESP_ERR_NO_ERROR {
+                throw KafkaError.rdKafka(partitionErr, code: .commit, context: "commit \(tp)")
             }
         }
     }
@@ -219,32 +222,4 @@ public final class KafkaConsumer: Sendable {
 final class OpaquePointerBox: @unchecked Sendable {
     let pointer: OpaquePointer
     init(_ pointer: OpaquePointer) { self.pointer = pointer }
-}
-
-extension KafkaConsumerMessage {
-    init(_ message: UnsafeMutablePointer<rd_kafka_message_t>) {
-        let m = message.pointee
-        let topic = m.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
-        let value: [UInt8] = m.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: m.len)) } ?? []
-        let key: [UInt8]? = m.key.map { Array(UnsafeRawBufferPointer(start: $0, count: m.key_len)) }
-        var headers: [KafkaHeader] = []
-        var hdrs: OpaquePointer?
-        if rd_kafka_message_headers(message, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR, let hdrs {
-            var index = 0
-            var name: UnsafePointer<CChar>?
-            var valuePointer: UnsafeRawPointer?
-            var size = 0
-            while rd_kafka_header_get_all(hdrs, index, &name, &valuePointer, &size) == RD_KAFKA_RESP_ERR_NO_ERROR {
-                let bytes = valuePointer.map { Array(UnsafeRawBufferPointer(start: $0, count: size)) } ?? []
-                headers.append(KafkaHeader(key: name.map { String(cString: $0) } ?? "", value: bytes))
-                index += 1
-            }
-        }
-        var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
-        let timestamp = rd_kafka_message_timestamp(message, &timestampType)
-        self.init(
-            topicPartition: KafkaTopicPartition(topic: topic, partition: m.partition),
-            offset: m.offset, key: key, value: value, headers: headers,
-            timestampMilliseconds: timestampType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : timestamp)
-    }
 }

@@ -10,6 +10,7 @@ final class RDKafkaCallbacks: Sendable {
     let logger: Logger
     private let rebalanceHandler: Mutex<(@Sendable (KafkaRebalanceEvent) -> Void)?> = Mutex(nil)
     private let assignedPartitions: Mutex<Set<KafkaTopicPartition>> = Mutex([])
+    private let statisticsHandler: Mutex<(@Sendable (KafkaStatistics) -> Void)?> = Mutex(nil)
 
     init(logger: Logger) {
         self.logger = logger
@@ -28,6 +29,20 @@ final class RDKafkaCallbacks: Sendable {
     }
 
     var assignment: Set<KafkaTopicPartition> { assignedPartitions.withLock { $0 } }
+
+    func setStatisticsHandler(_ handler: (@Sendable (KafkaStatistics) -> Void)?) {
+        statisticsHandler.withLock { $0 = handler }
+    }
+
+    /// Parses and hands on one statistics document; without a handler the JSON is not even parsed.
+    func notifyStatistics(_ json: () -> String) {
+        guard let handler = statisticsHandler.withLock({ $0 }) else { return }
+        do {
+            handler(try KafkaStatistics(json: json()))
+        } catch {
+            logger.debug("librdkafka statistics not parsed: \(error)")
+        }
+    }
 }
 
 /// C entry points. They cannot capture context, so each recovers `RDKafkaCallbacks` from the opaque.
@@ -61,6 +76,17 @@ enum RDKafkaCallbackTrampolines {
         // Transport errors are reported here and retried by librdkafka itself: debug noise, not errors.
         let transient = err == RD_KAFKA_RESP_ERR__TRANSPORT.rawValue || err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN.rawValue
         callbacks.logger.log(level: fatal ? .critical : (transient ? .debug : .warning), "librdkafka error: \(text)")
+    }
+
+    /// `stats_cb`: served by whoever polls the handle (the producer's poll thread, the consumer's
+    /// `poll`). Returning 0 lets librdkafka free the JSON.
+    static let statistics: @convention(c) (OpaquePointer?, UnsafeMutablePointer<CChar>?, Int, UnsafeMutableRawPointer?) -> Int32 = {
+        _, json, length, opaque in
+        guard let json, let callbacks = callbacks(opaque) else { return 0 }
+        callbacks.notifyStatistics {
+            String(decoding: UnsafeRawBufferPointer(start: json, count: length), as: UTF8.self)
+        }
+        return 0
     }
 
     static let rebalance: @convention(c) (

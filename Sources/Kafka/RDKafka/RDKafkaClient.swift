@@ -1,12 +1,14 @@
 internal import CRdKafka
 import Foundation
 import Logging
+import Synchronization
 
 /// Owner of one `rd_kafka_t` handle and its callback box.
 ///
-/// `@unchecked Sendable`: the only stored state is the handle (librdkafka documents `rd_kafka_t`
-/// as thread-safe for every API we call on it) and immutable references; the handle is destroyed
-/// exactly once, in `deinit`, when no other reference can exist.
+/// `@unchecked Sendable`: the stored state is the handle (librdkafka documents `rd_kafka_t`
+/// as thread-safe for every API we call on it), immutable references, and the topic-handle cache
+/// behind a `Mutex`; the handle and its topic handles are destroyed exactly once, in `deinit`,
+/// when no other reference can exist.
 final class RDKafkaClient: @unchecked Sendable {
     enum Kind { case producer, consumer }
 
@@ -14,6 +16,9 @@ final class RDKafkaClient: @unchecked Sendable {
     let callbacks: RDKafkaCallbacks
     private let retainedCallbacks: Unmanaged<RDKafkaCallbacks>
     let kind: Kind
+    /// `rd_kafka_topic_t` per topic name, made on first use (producers): producing by handle
+    /// skips librdkafka's per-message lookup of the topic by name.
+    private let topics = Mutex<[String: RDKafkaTopicHandle]>([:])
 
     /// Creates the handle.
     ///
@@ -38,6 +43,8 @@ final class RDKafkaClient: @unchecked Sendable {
         rd_kafka_conf_set_error_cb(conf, RDKafkaCallbackTrampolines.error)
         if deliveryReports { rd_kafka_conf_set_dr_msg_cb(conf, RDKafkaProducerDelivery.callback) }
         if rebalance { rd_kafka_conf_set_rebalance_cb(conf, RDKafkaCallbackTrampolines.rebalance) }
+        // Only called when `statistics.interval.ms` > 0.
+        rd_kafka_conf_set_stats_cb(conf, RDKafkaCallbackTrampolines.statistics)
 
         guard let handle = rd_kafka_new(kind == .producer ? RD_KAFKA_PRODUCER : RD_KAFKA_CONSUMER, conf, &errorBuffer, errorBuffer.count) else {
             // rd_kafka_new destroys conf only on success.
@@ -52,8 +59,20 @@ final class RDKafkaClient: @unchecked Sendable {
     }
 
     deinit {
+        for topic in topics.withLock({ $0.values }) { rd_kafka_topic_destroy(topic.pointer) }
         rd_kafka_destroy(handle)
         retainedCallbacks.release()
+    }
+
+    /// The handle's `rd_kafka_topic_t` for `name`, created (with the handle's default topic
+    /// configuration, as producing by name would) on first use and kept until `deinit`.
+    func topicHandle(_ name: String) -> OpaquePointer? {
+        topics.withLock { topics in
+            if let topic = topics[name] { return topic.pointer }
+            guard let topic = rd_kafka_topic_new(handle, name, nil) else { return nil }
+            topics[name] = RDKafkaTopicHandle(pointer: topic)
+            return topic
+        }
     }
 
     /// Low/high watermark from the broker (blocking, up to `timeout`).
@@ -85,6 +104,12 @@ final class RDKafkaClient: @unchecked Sendable {
         }
         return result
     }
+}
+
+/// An `rd_kafka_topic_t` pointer; `@unchecked Sendable` because topic handles are thread-safe in
+/// librdkafka and this one is only destroyed by its owning ``RDKafkaClient``'s `deinit`.
+struct RDKafkaTopicHandle: @unchecked Sendable {
+    let pointer: OpaquePointer
 }
 
 extension String {

@@ -1,24 +1,27 @@
 internal import CRdKafka
 
-/// Receives the delivery report of one produced message. Retained (+1) while the message is in
-/// librdkafka's queue; the delivery callback takes that reference back.
-protocol RDKafkaDeliveryReceiver: AnyObject, Sendable {
-    func deliver(_ result: Result<KafkaDeliveryReport, KafkaError>)
-}
-
 enum RDKafkaProducerDelivery {
-    /// `dr_msg_cb`: runs on the thread that calls `rd_kafka_poll` (the producer's poll thread).
+    /// `dr_msg_cb`: runs on a thread that polls the producer handle (its poll thread, or an
+    /// enqueuing task's non-blocking `rd_kafka_poll(…, 0)`). `msg_opaque` is the message's
+    /// ``DeliverySlot``: the result is written there and the batch's pending count dropped —
+    /// no allocation, retain, lock or dynamic cast per message.
     static let callback: @convention(c) (OpaquePointer?, UnsafePointer<rd_kafka_message_t>?, UnsafeMutableRawPointer?) -> Void = {
         _, message, _ in
         guard let message, let opaque = message.pointee._private else { return }
-        let receiver = Unmanaged<AnyObject>.fromOpaque(opaque).takeRetainedValue() as! any RDKafkaDeliveryReceiver
-        let topic = message.pointee.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
-        if message.pointee.err == RD_KAFKA_RESP_ERR_NO_ERROR {
-            receiver.deliver(.success(KafkaDeliveryReport(
-                topicPartition: KafkaTopicPartition(topic: topic, partition: message.pointee.partition),
-                offset: message.pointee.offset)))
+        let slot = opaque.assumingMemoryBound(to: DeliverySlot.self)
+        let err = message.pointee.err
+        if err == RD_KAFKA_RESP_ERR_NO_ERROR {
+            slot.pointee.partition = message.pointee.partition
+            slot.pointee.offset = message.pointee.offset
+            slot.pointee.stage = .delivered
         } else {
-            receiver.deliver(.failure(KafkaError.rdKafka(message.pointee.err, code: .delivery, context: "delivery to \(topic)")))
+            slot.pointee.partition = message.pointee.partition
+            slot.pointee.error = err.rawValue
+            slot.pointee.stage = .deliveryFailed
         }
+        let batch = slot.pointee.batch
+        let last = Unmanaged<DeliveryBatch>.fromOpaque(batch)._withUnsafeGuaranteedRef { $0.settle(1) }
+        // After the guaranteed-reference scope: the batch may be freed now if nobody waits on it.
+        if last { DeliveryBatch.releaseSelfReference(batch) }
     }
 }
