@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
     ],
     targets: [
         // Debian: apt-get install librdkafka-dev (pkg-config name `rdkafka`).
@@ -47,6 +48,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: strict
         ),
@@ -73,7 +75,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AlmanacTests",
-            dependencies: ["Almanac", "AlmanacCore", "Kafka"],
+            dependencies: ["Almanac", "AlmanacCore", "Kafka", .product(name: "MetricsTestKit", package: "swift-metrics")],
             swiftSettings: strict
         ),
         // `ops/bench` drives it; build with --scratch-path .build-bench (see BENCHMARKS.md).

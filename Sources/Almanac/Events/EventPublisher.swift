@@ -26,16 +26,22 @@ public struct EventPublisher: Sendable {
     /// - Throws: the first delivery error.
     @discardableResult
     public func publish(_ events: [AlmanacEvent], at time: Date) async throws -> [KafkaDeliveryReport] {
-        try await producer.sendAll(events.map { try record(EventEnvelope(source: source, time: time, event: $0)) })
+        let reports = try await producer.sendAll(events.map { try record(EventEnvelope(source: source, time: time, event: $0)) })
+        AlmanacMetrics.published(events)
+        return reports
     }
 
     @discardableResult
     public func publish(_ event: AlmanacEvent, at time: Date) async throws -> KafkaDeliveryReport {
-        try await producer.send(try record(EventEnvelope(source: source, time: time, event: event)))
+        let report = try await producer.send(try record(EventEnvelope(source: source, time: time, event: event)))
+        AlmanacMetrics.published([event])
+        return report
     }
 
-    /// Copies a message that could not be applied to the dlq as `event.rejected`.
+    /// Copies a message that could not be applied to the dlq as `event.rejected`, and counts it in
+    /// `almanac_dlq_total{consumer, reason}`.
     public func reject(_ message: KafkaConsumerMessage, _ error: EventDecodingError, by consumer: String, at time: Date) async throws {
+        AlmanacMetrics.rejected(by: consumer, reason: error.reason)
         let rejected = EventRejected(topic: message.topic, partition: message.partition, offset: message.offset,
                                      key: message.keyString, raw: message.value, reason: error.reason,
                                      detail: error.detail, rejectedBy: consumer)

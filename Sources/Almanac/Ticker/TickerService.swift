@@ -160,6 +160,7 @@ public struct TickerService: Service {
         let events = plans.flatMap { $0.triggers.map(AlmanacEvent.jobTriggered) + $0.skipped.map(AlmanacEvent.jobSkipped) }
         if !events.isEmpty { try await publisher.publish(events, at: now) }
         try await publisher.publish(plans.map { .tickCompleted($0.tick) }, at: now)
+        AlmanacMetrics.ticked(plans)
         logger.debug("ticked \(RFC3339.minute(first))\(minutes.count > 1 ? " … \(RFC3339.minute(minutes.last!))" : ""): \(plans.reduce(0) { $0 + $1.triggers.count }) triggered, \(plans.reduce(0) { $0 + $1.skipped.count }) skipped")
     }
 }
