@@ -1,3 +1,4 @@
+import Almanac
 import AlmanacCore
 import ArgumentParser
 import Foundation
@@ -8,11 +9,24 @@ struct EstimateCommand: ParsableCommand {
         abstract: "Runs per day and per 30 days of a schedule, and the credits they cost.",
         discussion: """
             Counts real fire times on that local date, so DST days show 23- or 25-hour totals.
-            Example: almanac estimate '*:*' --credits 2        (1,440 runs and 2,880 credits a day)
+            With --app, estimates every job of an app file before it is enabled: runs, and credits priced
+            by the pricing table (base by complexity plus the assumed usage per run).
+            Examples:
+              almanac estimate '*:*' --credits 2        (1,440 runs and 2,880 credits a day)
+              almanac estimate --app examples/apps/support-queue.yaml --usage '{"emails":1,"ai":[{"model":"gpt-4o-mini","inputTokens":800,"outputTokens":60}]}'
             """)
 
-    @Argument(help: "Schedule expression.")
-    var expression: String
+    @Argument(help: "Schedule expression (or use --app).")
+    var expression: String?
+
+    @Option(help: "An app file: estimate each of its jobs with the pricing table.")
+    var app: String?
+
+    @Option(help: "With --app: assumed usage per run, JSON {\"emails\":N,\"sms\":N,\"ai\":[{\"model\":…,\"inputTokens\":N,\"outputTokens\":N}]}.")
+    var usage: String?
+
+    @Option(help: "With --app: pricing file (default ops/pricing.yaml if present, else the built-in table).")
+    var pricing: String?
 
     @Option(help: "IANA time zone.")
     var tz: String = AppConfiguration.defaultTimeZone
@@ -27,20 +41,11 @@ struct EstimateCommand: ParsableCommand {
     var json = false
 
     func run() throws {
+        if let app { return try estimateApp(app) }
+        guard let expression else { throw InputError(description: "give a schedule expression or --app FILE") }
         let schedule = try compile(expression, zone: tz)
         guard (0...1_000_000).contains(credits) else { throw InputError(description: "--credits must be between 0 and 1000000") }
-        let day: (year: Int, month: Int, day: Int)
-        if let date {
-            let parts = date.split(separator: "-").compactMap { Int($0) }
-            guard parts.count == 3, date.count == 10, RFC3339.parse("\(date)T12:00:00Z") != nil else {
-                throw InputError(description: "--date \"\(date)\" is not a date YYYY-MM-DD")
-            }
-            day = (parts[0], parts[1], parts[2])
-        } else {
-            let local = RFC3339.format(Date(), zoneIdentifier: tz)
-            let parts = local.prefix(10).split(separator: "-").compactMap { Int($0) }
-            day = (parts[0], parts[1], parts[2])
-        }
+        let day = try localDate(zone: tz)
         let estimate = ScheduleEstimate(schedule: schedule, startingOn: day)
         let (perDay, per30) = estimate.credits(perRun: credits)
         let dateText = String(format: "%04d-%02d-%02d", day.year, day.month, day.day)
@@ -50,9 +55,7 @@ struct EstimateCommand: ParsableCommand {
                 "runsPerDay": .int(Int64(estimate.runsPerDay)), "runsPer30Days": .int(Int64(estimate.runsPer30Days)),
                 "creditsPerRun": .int(Int64(credits)), "creditsPerDay": .int(Int64(perDay)), "creditsPer30Days": .int(Int64(per30)),
             ]
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(object), as: UTF8.self))
+            print(try jsonText(object))
         } else {
             print("\(expression) in \(tz) on \(dateText):")
             print("  runs per day       \(grouped(estimate.runsPerDay))")
@@ -60,6 +63,91 @@ struct EstimateCommand: ParsableCommand {
             print("  credits per day    \(grouped(perDay))  (at \(credits) per run)")
             print("  credits per 30 days \(grouped(per30))")
         }
+    }
+
+    /// Every job of an app file: runs per day and per 30 days, and their price in millicredits.
+    private func estimateApp(_ file: String) throws {
+        let loaded = AppFileLoader.load(path: file)
+        if !loaded.errors.isEmpty { throw InputError(description: loaded.errors.map(\.description).joined(separator: "\n")) }
+        guard let app = loaded.apps.first else { throw InputError(description: "\(file): no app") }
+        var assumed = RunUsage.none
+        if let usage {
+            struct AssumedUsage: Decodable {
+                var emails: Int64?
+                var sms: Int64?
+                var ai: [RunUsage.AITokens]?
+            }
+            do {
+                let given = try JSONDecoder().decode(AssumedUsage.self, from: Data(usage.utf8))
+                assumed = RunUsage(ai: given.ai ?? [], emails: given.emails ?? 0, sms: given.sms ?? 0)
+            } catch {
+                throw InputError(description: "--usage is not a usage object (e.g. {\"emails\":1,\"sms\":0,\"ai\":[]}): \(error)")
+            }
+        }
+        if assumed.emails < 0 || assumed.sms < 0 || assumed.ai.contains(where: { $0.inputTokens < 0 || $0.outputTokens < 0 }) {
+            throw InputError(description: "--usage cannot be negative")
+        }
+        let schedules = try loadPricing(pricing)
+        let day = try localDate(zone: app.config.timeZone)
+        let dateText = String(format: "%04d-%02d-%02d", day.year, day.month, day.day)
+        let table = schedules.table(at: RFC3339.parse("\(dateText)T12:00:00Z") ?? Date())
+        var rows: [JSONValue] = []
+        var lines = ["\(app.config.app) (\(app.config.account), \(app.config.timeZone)) on \(dateText), pricing \(table.version):",
+                     "  job                      schedule            runs/day  runs/30d   credits/run  credits/day  credits/30d"]
+        var totalDay = Millicredits.zero, total30 = Millicredits.zero
+        for job in app.config.jobs {
+            let items = Pricer.lineItems(complexity: job.complexity, usage: assumed, table: table)
+            let perRun = items.reduce(Millicredits.zero) { $0 + $1.amount }
+            var estimate = ScheduleEstimate(runsPerDay: 0, runsPer30Days: 0)
+            if let text = job.schedule {
+                estimate = ScheduleEstimate(schedule: try compile(text, zone: app.config.timeZone), startingOn: day)
+            }
+            let perDay = Millicredits(perRun.rawValue * Int64(estimate.runsPerDay))
+            let per30 = Millicredits(perRun.rawValue * Int64(estimate.runsPer30Days))
+            totalDay = totalDay + perDay
+            total30 = total30 + per30
+            rows.append(.object([
+                "job": .string(job.name), "schedule": job.schedule.map(JSONValue.string) ?? .null,
+                "runsPerDay": .int(Int64(estimate.runsPerDay)), "runsPer30Days": .int(Int64(estimate.runsPer30Days)),
+                "millicreditsPerRun": .int(perRun.rawValue), "millicreditsPerDay": .int(perDay.rawValue), "millicreditsPer30Days": .int(per30.rawValue),
+            ]))
+            lines.append("  " + [pad(job.name, 24), pad(job.schedule ?? "(follow-up)", 19), pad(grouped(estimate.runsPerDay), 9),
+                                 pad(grouped(estimate.runsPer30Days), 10), pad(perRun.description, 12), pad(perDay.description, 12),
+                                 per30.description].joined(separator: " "))
+        }
+        lines.append("  total                                                                     \(pad(totalDay.description, 12)) \(total30.description)")
+        if json {
+            print(try jsonText(["app": .string(app.config.app), "date": .string(dateText), "pricingVersion": .string(table.version),
+                                "jobs": .array(rows), "millicreditsPerDay": .int(totalDay.rawValue), "millicreditsPer30Days": .int(total30.rawValue)]))
+        } else {
+            print(lines.joined(separator: "\n"))
+        }
+    }
+
+    private func localDate(zone: String) throws -> (year: Int, month: Int, day: Int) {
+        let day: (year: Int, month: Int, day: Int)
+        if let date {
+            let parts = date.split(separator: "-").compactMap { Int($0) }
+            guard parts.count == 3, date.count == 10, RFC3339.parse("\(date)T12:00:00Z") != nil else {
+                throw InputError(description: "--date \"\(date)\" is not a date YYYY-MM-DD")
+            }
+            day = (parts[0], parts[1], parts[2])
+        } else {
+            let local = RFC3339.format(Date(), zoneIdentifier: zone)
+            let parts = local.prefix(10).split(separator: "-").compactMap { Int($0) }
+            day = (parts[0], parts[1], parts[2])
+        }
+        return day
+    }
+
+    private func jsonText(_ object: [String: JSONValue]) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(object), as: UTF8.self)
+    }
+
+    private func pad(_ text: String, _ width: Int) -> String {
+        text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
     }
 
     private func grouped(_ value: Int) -> String {

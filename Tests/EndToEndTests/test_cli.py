@@ -1,0 +1,56 @@
+"""The schedule and estimate commands of the real binary (issues 3 and 7)."""
+import json
+import subprocess
+
+from conftest import ROOT, almanac_bin
+
+
+def almanac(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([almanac_bin(), *args], cwd=ROOT, capture_output=True, text=True, timeout=60)
+
+
+def test_next_prints_rfc3339_with_local_offsets_across_fall_back():
+    out = almanac("next", "*:30", "--tz", "America/New_York", "--after", "2026-11-01T00:45:00-04:00", "--count", "4")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["2026-11-01T01:30:00-04:00", "2026-11-01T01:30:00-05:00",
+                                  "2026-11-01T02:30:00-05:00", "2026-11-01T03:30:00-05:00"]
+
+
+def test_bad_expression_exits_2_with_field_and_column():
+    out = almanac("next", "8-25:00")
+    assert out.returncode == 2
+    assert '"8-25:00": hour 25 is out of range 0-23 (column 3)' in out.stderr
+
+
+def test_estimate_reproduces_the_platform_arithmetic():
+    every_minute = json.loads(almanac("estimate", "*:*", "--credits", "2", "--date", "2026-07-01", "--json").stdout)
+    assert (every_minute["runsPerDay"], every_minute["creditsPerDay"]) == (1440, 2880)
+    hourly = json.loads(almanac("estimate", "*:00", "--credits", "2", "--date", "2026-07-01", "--json").stdout)
+    assert (hourly["runsPerDay"], hourly["creditsPerDay"]) == (24, 48)
+    fall_back = json.loads(almanac("estimate", "*:00", "--date", "2026-11-01", "--json").stdout)
+    assert fall_back["runsPerDay"] == 25
+
+
+def test_estimate_app_prices_each_job_with_the_pricing_table_and_assumed_usage(tmp_path):
+    usage = json.dumps({"emails": 1, "ai": [{"model": "gpt-4o-mini", "inputTokens": 1000, "outputTokens": 100}]})
+    pricing = tmp_path / "pricing.json"
+    pricing.write_text(json.dumps([{
+        "version": "test-1", "effectiveFrom": "2026-01-01T00:00:00Z",
+        "baseByComplexity": [1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 9000, 10000],
+        "aiModels": {"gpt-4o-mini": {"inputPer1000": 150, "outputPer1000": 600}}, "defaultAIModel": "gpt-4o-mini",
+        "emailEach": 100, "smsEach": 1000}]))
+    out = almanac("estimate", "--app", "examples/apps/support-queue.yaml", "--date", "2026-03-02", "--usage", usage,
+                  "--pricing", str(pricing), "--json")
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    job = result["jobs"][0]
+    assert job["runsPerDay"] == 11 * 12          # 8-18:*/5
+    # complexity 4 = 4000, 1000 input tokens at 150/1000 = 150, 100 output at 600/1000 = 60, one email 100
+    assert job["millicreditsPerRun"] == 4000 + 150 + 60 + 100
+    assert job["millicreditsPerDay"] == 132 * 4310
+    assert result["pricingVersion"] == "test-1"
+
+
+def test_estimate_app_refuses_a_bad_usage_object():
+    out = almanac("estimate", "--app", "examples/apps/support-queue.yaml", "--usage", "{\"emails\": -1}")
+    assert out.returncode == 2
