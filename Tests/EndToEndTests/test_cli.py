@@ -54,3 +54,21 @@ def test_estimate_app_prices_each_job_with_the_pricing_table_and_assumed_usage(t
 def test_estimate_app_refuses_a_bad_usage_object():
     out = almanac("estimate", "--app", "examples/apps/support-queue.yaml", "--usage", "{\"emails\": -1}")
     assert out.returncode == 2
+
+
+def test_manual_triggers_are_runs_of_their_own_even_in_the_same_second(dev_factory, example_apps):
+    from conftest import by_type
+    dev = dev_factory(["--apps", str(example_apps), "--start", "2026-03-02T12:01:00-05:00", "--speed", "10", "--run-for", "3m"])
+    dev.wait_for(lambda: any("clock is running" in line for line in dev.lines), 60, "dev clock")
+    first = dev.cli("trigger", "inventory-sync", "sync-stock", "--params", '{"reason": "test"}')
+    second = dev.cli("trigger", "inventory-sync", "sync-stock")
+    assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
+    unknown = dev.cli("trigger", "inventory-sync", "no-such-job")
+    assert unknown.returncode == 2 and 'has no job "no-such-job"' in unknown.stderr
+    assert dev.finish(timeout=120) == 0, dev.stderr[-2000:]
+    events = dev.events()
+    manual = [t["data"] for t in by_type(events, "almanac.job.triggered") if t["data"]["source"] == "manual"]
+    assert len(manual) == 2 and manual[0]["triggerId"] != manual[1]["triggerId"]
+    assert manual[0]["params"] == {"reason": "test"}
+    completed = {c["data"]["triggerId"] for c in by_type(events, "almanac.job.completed")}
+    assert {m["triggerId"] for m in manual} <= completed
