@@ -82,7 +82,7 @@ let package = Package(
         .executableTarget(
             name: "almanac-bench",
             dependencies: [
-                "Kafka", "AlmanacCore", "CRdKafka",
+                "Kafka", "AlmanacCore", "Almanac", "CRdKafka",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -110,3 +110,15 @@ def kafka_consume(ctx: Context) -> list[Row]:
 
 
 __all__ = ["BenchError"]
+
+
+@benchmark("projector.rebuild")
+def projector_rebuild(ctx: Context) -> list[Row]:
+    events = 100_000 if ctx.quick else 1_000_000
+    results = ctx.almanac("projector-rebuild", "--events", str(events), "--reps", str(reps(ctx)))
+    fold, decode = pick(results, "almanac"), pick(results, "decode-only")
+    ratio = fold.value / decode.value
+    return [Row("projector.rebuild", fold.value, "events/s", "report", None, decode.value, ratio,
+                fold.min, fold.max, fold.peak_rss_bytes,
+                f"{events:,} config/control/execution events (~{fold.extra['bytes_per_event']:.0f} B) folded from offset 0; "
+                f"baseline: the same consumer only decoding (the fetch + decode floor)")]

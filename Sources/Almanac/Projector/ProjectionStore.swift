@@ -9,6 +9,9 @@ public final class ProjectionStore: Sendable {
         var state = SchedulerState()
         /// Next offset to read, per partition.
         var positions: [KafkaTopicPartition: Int64] = [:]
+        /// The lowest offset per partition of an event read but not applied yet (deferred): the
+        /// partition does not count as read past it.
+        var holds: [KafkaTopicPartition: Int64] = [:]
         var waiters: [(id: UInt64, target: [KafkaTopicPartition: Int64], continuation: CheckedContinuation<Void, Never>)] = []
     }
     private let inner = Mutex(Inner())
@@ -23,6 +26,24 @@ public final class ProjectionStore: Sendable {
         let ready = inner.withLock { inner in
             body(&inner.state)
             inner.positions[message.topicPartition] = message.offset + 1
+            return Self.takeSatisfied(&inner)
+        }
+        for continuation in ready { continuation.resume() }
+    }
+
+    /// Applies `body` to the state without moving any read position (deferred events).
+    func apply(_ body: (inout SchedulerState) -> Void) {
+        let ready = inner.withLock { inner in
+            body(&inner.state)
+            return Self.takeSatisfied(&inner)
+        }
+        for continuation in ready { continuation.resume() }
+    }
+
+    /// Replaces the per-partition holds (the lowest deferred offset of each partition).
+    func setHolds(_ holds: [KafkaTopicPartition: Int64]) {
+        let ready = inner.withLock { inner in
+            inner.holds = holds
             return Self.takeSatisfied(&inner)
         }
         for continuation in ready { continuation.resume() }
@@ -44,7 +65,7 @@ public final class ProjectionStore: Sendable {
         await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 let done = inner.withLock { inner in
-                    if Self.satisfied(target, inner.positions) || Task.isCancelled { return true }
+                    if Self.satisfied(target, inner) || Task.isCancelled { return true }
                     inner.waiters.append((id, target, continuation))
                     return false
                 }
@@ -60,20 +81,23 @@ public final class ProjectionStore: Sendable {
     }
 
     public func isCaughtUp(to target: [KafkaTopicPartition: Int64]) -> Bool {
-        inner.withLock { Self.satisfied(target, $0.positions) }
+        inner.withLock { Self.satisfied(target, $0) }
     }
 
-    private static func satisfied(_ target: [KafkaTopicPartition: Int64], _ positions: [KafkaTopicPartition: Int64]) -> Bool {
-        target.allSatisfy { tp, offset in offset <= 0 || (positions[tp] ?? 0) >= offset }
+    private static func satisfied(_ target: [KafkaTopicPartition: Int64], _ inner: Inner) -> Bool {
+        target.allSatisfy { tp, offset in
+            let read = min(inner.positions[tp] ?? 0, inner.holds[tp] ?? .max)
+            return offset <= 0 || read >= offset
+        }
     }
 
     private static func takeSatisfied(_ inner: inout Inner) -> [CheckedContinuation<Void, Never>] {
         var ready: [CheckedContinuation<Void, Never>] = []
-        inner.waiters.removeAll { waiter in
-            guard satisfied(waiter.target, inner.positions) else { return false }
-            ready.append(waiter.continuation)
-            return true
+        var waiting: [(id: UInt64, target: [KafkaTopicPartition: Int64], continuation: CheckedContinuation<Void, Never>)] = []
+        for waiter in inner.waiters {
+            if satisfied(waiter.target, inner) { ready.append(waiter.continuation) } else { waiting.append(waiter) }
         }
+        inner.waiters = waiting
         return ready
     }
 }

@@ -61,11 +61,13 @@ public struct ProjectorService: Service {
         }
         try consumer.assign(partitions.map { ($0, .beginning) })
         logger.info("projector reading \(partitions.count) partitions from the beginning")
+        let deferred = DeferredControlEvents()
         await cancelWhenGracefulShutdownOrCancel {
             while !Task.isCancelled {
                 do {
                     let messages = try await consumer.poll(maxMessages: 1000, timeout: .milliseconds(100))
-                    for message in messages { await handle(message) }
+                    for message in messages { await handle(message, deferred: deferred) }
+                    await retry(deferred)
                     // Offsets the fold never sees (trimmed or compacted records, transaction
                     // markers) still count as read once the fetch position has passed them.
                     for (tp, position) in consumer.positions() { store.setPosition(tp, atLeast: position) }
@@ -79,7 +81,18 @@ public struct ProjectorService: Service {
         await consumer.close()
     }
 
-    private func handle(_ message: KafkaConsumerMessage) async {
+    /// Re-applies deferred control events whose app's config has now been read.
+    private func retry(_ deferred: DeferredControlEvents) async {
+        guard !deferred.isEmpty else { return }
+        for (message, envelope) in deferred.takeReady(isCaughtUp: store.isCaughtUp(to:)) {
+            var outcome = SchedulerState.ApplyOutcome.ignored
+            store.apply { outcome = $0.apply(envelope) }
+            if case .rejected(let error) = outcome { await reject(message, error) }
+        }
+        store.setHolds(deferred.holds)
+    }
+
+    private func handle(_ message: KafkaConsumerMessage, deferred: DeferredControlEvents) async {
         let envelope: EventEnvelope
         do {
             envelope = try EventCodec.decode(message.value)
@@ -100,7 +113,18 @@ public struct ProjectorService: Service {
         }
         var outcome = SchedulerState.ApplyOutcome.ignored
         store.update(after: message) { outcome = $0.apply(envelope) }
-        if case .rejected(let error) = outcome { await reject(message, error) }
+        guard case .rejected(let error) = outcome else { return }
+        // config and control are separate topics, read in parallel: a pause may be read before the
+        // configuration of its app although it was written after it. Hold it until config has been
+        // read as far as it reaches now; only then is an unknown app really unknown.
+        if error.reason == .unknownApp, message.topic == topics.control,
+           let configEnds = try? await offsets.endOffsets(try await partitions.filter { $0.topic == topics.config }),
+           !store.isCaughtUp(to: configEnds) {
+            deferred.add(message, envelope, until: configEnds)
+            store.setHolds(deferred.holds)
+            return
+        }
+        await reject(message, error)
     }
 
     private func reject(_ message: KafkaConsumerMessage, _ error: EventDecodingError) async {
