@@ -9,6 +9,6 @@ struct AlmanacBench: AsyncParsableCommand {
         abstract: "Almanac's benchmarks (driven by ops/bench; see BENCHMARKS.md).",
         subcommands: [
             CalendarNextBenchmark.self, DueIndexBenchmark.self,
-            KafkaProduceBenchmark.self, KafkaConsumeBenchmark.self, ProjectorRebuildBenchmark.self,
+            KafkaProduceBenchmark.self, KafkaConsumeBenchmark.self, ProjectorRebuildBenchmark.self, TickLatencyBenchmark.self,
         ])
 }
