@@ -19,7 +19,7 @@ struct ProjectorRebuildBenchmark: AsyncParsableCommand {
         let cluster = try EmbeddedKafkaCluster(brokers: 1, logger: logger)
         // Enough partitions that no partition passes the embedded broker's ~5 MiB limit.
         var topics = AlmanacTopics(prefix: "bench.")
-        topics.partitions = ["config": 16, "control": 16, "ticks": 1, "executions": 192, "triggers": 192, "charges": 12, "dlq": 1]
+        topics.partitions = ["config": 16, "control": 16, "ticks": 1, "executions": 512, "triggers": 12, "charges": 12, "dlq": 1]
         for spec in topics.specifications { try cluster.createTopic(spec.name, partitions: spec.partitions) }
         let kafka = KafkaConfiguration(bootstrapServers: cluster.bootstrapServers)
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: kafka), logger: logger)
@@ -65,7 +65,9 @@ struct ProjectorRebuildBenchmark: AsyncParsableCommand {
         let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(client: kafka), logger: logger)
         let marks = try await consumer.watermarks(partitions)
         await consumer.close()
-        if marks.values.contains(where: { $0.low != 0 }) { Bench.fail("the embedded broker dropped the head of a partition") }
+        if let dropped = marks.first(where: { $0.value.low != 0 }) {
+            Bench.fail("the embedded broker dropped the head of \(dropped.key) (low watermark \(dropped.value.low), high \(dropped.value.high))")
+        }
         let total = ends.values.reduce(0, +)
         guard total == Int64(events) else { Bench.fail("the log holds \(total) events, expected \(events)") }
         Bench.log("\(events) events, \(bytes / events) bytes on average")

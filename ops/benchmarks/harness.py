@@ -177,7 +177,7 @@ def table(rows: list[Row]) -> str:
     header = ["name", "almanac", "baseline", "ratio", "goal", "result"]
     lines = [[r.name, human(r.value, r.unit), human(r.baseline, r.unit), "-" if r.ratio is None else f"{r.ratio:.2f}x",
               r.goal, "info" if r.passed is None else ("PASS" if r.passed else "FAIL")] for r in rows]
-    widths = [max(len(h), *(len(l[i]) for l in lines)) for i, h in enumerate(header)]
+    widths = [max([len(h)] + [len(l[i]) for l in lines]) for i, h in enumerate(header)]
     out = ["| " + " | ".join(h.ljust(w) for h, w in zip(header, widths)) + " |",
            "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
     for line in lines:
