@@ -24,22 +24,49 @@ public struct KafkaError: Error, Sendable, CustomStringConvertible {
         public static let unknownTopic = Code("unknownTopic")
         /// A transaction step failed.
         public static let transaction = Code("transaction")
+        /// An offset commit failed; ``KafkaError/rdKafkaCode`` tells why.
+        public static let commit = Code("commit")
+        /// The calling task was cancelled before the operation could start (e.g. a message waiting
+        /// for room in librdkafka's full queue was never enqueued).
+        public static let cancelled = Code("cancelled")
     }
 
+    /// What kind of failure this is.
     public var code: Code
     /// Human-readable reason, usually librdkafka's `rd_kafka_err2str`.
     public var reason: String
-    /// librdkafka's numeric `rd_kafka_resp_err_t`, when the error came from librdkafka.
+    /// librdkafka's numeric `rd_kafka_resp_err_t` (negative: local to the client; positive: the
+    /// Kafka protocol's error code), when the error came from librdkafka.
     public var rdKafkaCode: Int32?
+    /// The operation may succeed if tried again (a transient broker or network condition).
     public var isRetriable: Bool
+    /// The current transaction must be aborted (librdkafka `rd_kafka_error_txn_requires_abort`).
     public var isAbortable: Bool
+    /// The client can no longer be used (librdkafka `RD_KAFKA_RESP_ERR__FATAL`).
     public var isFatal: Bool
+    /// For ``Code/delivery``: whether the broker may have stored the message anyway
+    /// (librdkafka `rd_kafka_message_status`) — e.g. a message that timed out while in flight.
+    public var persistence: MessagePersistence?
+    /// The source file (`#fileID`) that raised the error.
     public var file: String
+    /// The line in ``file``.
     public var line: UInt
 
+    /// Whether a message whose delivery failed may be in the log all the same.
+    public enum MessagePersistence: Sendable, Hashable {
+        /// Never written: resending it cannot duplicate it.
+        case notPersisted
+        /// Sent, but no acknowledgement came back: it may or may not be in the log.
+        case possiblyPersisted
+        /// Written and acknowledged (the failure came after).
+        case persisted
+    }
+
+    /// An error; the classes default to `false`.
     public init(
         code: Code, reason: String, rdKafkaCode: Int32? = nil,
         isRetriable: Bool = false, isAbortable: Bool = false, isFatal: Bool = false,
+        persistence: MessagePersistence? = nil,
         file: String = #fileID, line: UInt = #line
     ) {
         self.code = code
@@ -48,6 +75,7 @@ public struct KafkaError: Error, Sendable, CustomStringConvertible {
         self.isRetriable = isRetriable
         self.isAbortable = isAbortable
         self.isFatal = isFatal
+        self.persistence = persistence
         self.file = file
         self.line = line
     }

@@ -4,10 +4,15 @@ import Logging
 
 /// A topic to create: name, partitions, replication factor and topic configs (`retention.ms`, …).
 public struct KafkaTopicSpecification: Sendable, Hashable {
+    /// The topic's name.
     public var name: String
+    /// Number of partitions.
     public var partitions: Int
+    /// Copies of each partition (at most the number of brokers).
     public var replicationFactor: Int
+    /// Topic configs, e.g. `retention.ms` (milliseconds), `cleanup.policy`.
     public var configs: [String: String]
+    /// A topic to create.
     public init(name: String, partitions: Int, replicationFactor: Int = 1, configs: [String: String] = [:]) {
         self.name = name
         self.partitions = partitions
@@ -20,6 +25,8 @@ public struct KafkaTopicSpecification: Sendable, Hashable {
 public final class KafkaAdmin: Sendable {
     private let client: RDKafkaClient
 
+    /// Creates the admin client (a librdkafka handle of its own).
+    /// - Throws: ``KafkaError/Code/configuration`` with librdkafka's message for properties it rejects.
     public init(configuration: KafkaConfiguration, logger: Logger) throws {
         client = try RDKafkaClient(kind: .producer, properties: configuration.rdKafkaProperties(), logger: logger)
     }

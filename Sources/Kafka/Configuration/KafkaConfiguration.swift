@@ -10,12 +10,15 @@ public struct KafkaConfiguration: Sendable {
     public var bootstrapServers: String
     /// `client.id`. Default `almanac`.
     public var clientID: String = "almanac"
-    /// `statistics.interval.ms`; `nil` (default) disables librdkafka statistics.
+    /// `statistics.interval.ms`: how often librdkafka emits statistics (whole milliseconds), handed
+    /// as ``KafkaStatistics`` to the handler given to ``KafkaProducer/setStatisticsHandler(_:)`` or
+    /// ``KafkaConsumer/setStatisticsHandler(_:)``; `nil` (default) disables them.
     public var statisticsInterval: Duration? = nil
     /// Any librdkafka property, e.g. `security.protocol=SASL_SSL`. Invalid keys or values fail at
     /// client creation with librdkafka's own message (``KafkaError/Code/configuration``).
     public var properties: [String: String] = [:]
 
+    /// Settings for `bootstrapServers` (`host:port,…`), with any extra librdkafka `properties`.
     public init(bootstrapServers: String, clientID: String = "almanac", properties: [String: String] = [:]) {
         self.bootstrapServers = bootstrapServers
         self.clientID = clientID

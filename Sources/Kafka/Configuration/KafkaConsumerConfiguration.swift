@@ -1,13 +1,16 @@
 /// Consumer settings. Offsets are never committed automatically: callers commit explicit offsets.
 public struct KafkaConsumerConfiguration: Sendable {
+    /// `isolation.level`: whether messages of open or aborted transactions are read.
     public enum IsolationLevel: String, Sendable {
         case readCommitted = "read_committed"
         case readUncommitted = "read_uncommitted"
     }
+    /// `auto.offset.reset`: where to start a partition that has no committed offset.
     public enum OffsetReset: String, Sendable {
         case earliest, latest
     }
 
+    /// Settings shared with producers and admin clients (bootstrap servers, passthrough properties).
     public var client: KafkaConfiguration
     /// `group.id`. Required for ``KafkaConsumer/subscribe(topics:)`` and commits; `nil` for
     /// assign-only readers (projections, replays), which then never join a group.
@@ -25,9 +28,13 @@ public struct KafkaConsumerConfiguration: Sendable {
     /// `fetch.wait.max.ms`: how long a broker may hold an empty fetch. Default 20 ms, for low
     /// latency (real brokers answer early when data arrives; librdkafka's mock cluster does not).
     public var fetchMaxWait: Duration = .milliseconds(20)
-    /// `partition.assignment.strategy`. Default `range,roundrobin` (eager).
+    /// `partition.assignment.strategy`. Default `range,roundrobin` (eager: every member gives up
+    /// all its partitions in a rebalance). `cooperative-sticky` moves only the partitions that
+    /// change owner, so members keep reading (and committing) the rest through a rebalance — see
+    /// ``KafkaConsumer/commit(_:synchronous:timeout:)`` for why that matters for duplicates.
     public var assignmentStrategy: String = "range,roundrobin"
 
+    /// Consumer settings with the defaults above; `groupID` `nil` makes an assign-only reader.
     public init(client: KafkaConfiguration, groupID: String? = nil) {
         self.client = client
         self.groupID = groupID

@@ -1,6 +1,7 @@
 /// Producer settings. Defaults are the safe ones: idempotence on, `acks=all`, and the
 /// Java-compatible `murmur2_random` partitioner (DESIGN.md §2).
 public struct KafkaProducerConfiguration: Sendable {
+    /// Settings shared with consumers and admin clients (bootstrap servers, passthrough properties).
     public var client: KafkaConfiguration
     /// `enable.idempotence`. Default `true` (KIP-98).
     public var enableIdempotence: Bool = true
@@ -15,11 +16,14 @@ public struct KafkaProducerConfiguration: Sendable {
     /// `delivery.timeout.ms` (`message.timeout.ms`): how long a send may be retried before its
     /// delivery report carries an error. Default 30 s.
     public var deliveryTimeout: Duration = .seconds(30)
-    /// `transactional.id`; set it to use ``KafkaProducer/beginTransaction()`` and friends.
+    /// `transactional.id`. Transactions are not wrapped yet (issue 4); setting it makes librdkafka
+    /// require `rd_kafka_init_transactions` before producing, so leave it `nil` for now.
     public var transactionalID: String? = nil
-    /// `queue.buffering.max.messages`. Default 100,000.
+    /// `queue.buffering.max.messages`: messages librdkafka holds (queued or in flight) at most;
+    /// enqueueing waits while it is full. Default 100,000.
     public var maxQueuedMessages: Int = 100_000
 
+    /// Producer settings with the defaults above.
     public init(client: KafkaConfiguration) { self.client = client }
 
     func rdKafkaProperties() -> [String: String] {

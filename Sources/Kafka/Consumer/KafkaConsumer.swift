@@ -12,7 +12,7 @@ import Synchronization
 /// back-pressure. Rebalance callbacks are served inside those polls and reach the handler given to
 /// ``setRebalanceHandler(_:)`` before the rebalance completes.
 ///
-/// Offsets are only committed explicitly (``commit(_:)``): the committed offset of a partition is the
+/// Offsets are only committed explicitly (``commit(_:synchronous:timeout:)``): the committed offset of a partition is the
 /// next offset to read, i.e. one past the last fully processed message (Kafka convention).
 public final class KafkaConsumer: Sendable {
     let client: RDKafkaClient
@@ -22,6 +22,7 @@ public final class KafkaConsumer: Sendable {
     /// Poll buffers and caches; used on `queue` only.
     private let reader: RDKafkaMessageReader
     private let closed = Atomic<Bool>(false)
+    /// The settings this consumer was created with.
     public let configuration: KafkaConsumerConfiguration
 
     /// - Throws: ``KafkaError/Code/configuration`` for properties librdkafka rejects.
@@ -81,7 +82,7 @@ public final class KafkaConsumer: Sendable {
     /// also stops rebalancing, and is expelled from its group after `max.poll.interval.ms`.
     ///
     /// - Important: rebalances happen only inside `poll`. Committing every processed offset
-    ///   (``commit(_:synchronous:)``) before polling again therefore means a partition's next owner
+    ///   (``commit(_:synchronous:timeout:)``) before polling again therefore means a partition's next owner
     ///   starts exactly after the last processed message: nothing lost, nothing read twice.
     /// - Throws: ``KafkaError/Code/shutdown`` after ``close()``; fatal consumer errors.
     public func poll(maxMessages: Int = 500, timeout: Duration = .milliseconds(100)) async throws -> [KafkaConsumerMessage] {
@@ -95,29 +96,36 @@ public final class KafkaConsumer: Sendable {
     /// Commits explicit offsets for the group: each the *next* offset to read, i.e. one past the
     /// last processed message. Runs off the cooperative pool.
     ///
-    /// Commit what was processed before the next ``poll(maxMessages:timeout:)`` (where rebalances
-    /// happen) and a partition's next owner resumes exactly there.
+    /// Commit what was processed before the next ``poll(maxMessages:timeout:)`` (rebalances happen
+    /// only there) and a partition's next owner resumes exactly after it. A commit refused while the
+    /// group rebalances (`REBALANCE_IN_PROGRESS`, ``KafkaError/isRetriable``) leaves the offsets
+    /// uncommitted: keep them and commit them again with the next commit — after the next poll
+    /// that returns messages, or once the rebalance was served (``setRebalanceHandler(_:)``), not on
+    /// a timer, which keeps restarting the rebalance — for the partitions still assigned. Under
+    /// `cooperative-sticky` (``KafkaConsumerConfiguration/assignmentStrategy``) a member keeps its
+    /// partitions through a rebalance, so nothing is read twice; under the eager strategies every
+    /// partition is revoked, and messages processed since the last successful commit are read
+    /// again by their next owner when the broker refused that commit (librdkafka's mock cluster
+    /// refuses commits for the whole rebalance; Kafka brokers accept them until the new generation
+    /// forms).
     ///
-    /// - Parameter synchronous: wait for the broker's answer (default) or return at once (errors
-    ///   of an asynchronous commit are only logged by librdkafka).
+    /// - Parameters:
+    ///   - synchronous: wait for the broker's answer (default), at most `timeout`, or return at once
+    ///     (errors of an asynchronous commit are only logged by librdkafka).
+    ///   - timeout: how long a synchronous commit may wait (default 10 s); librdkafka can hold a
+    ///     commit back while the group rebalances.
     /// - Throws: ``KafkaError/Code/commit`` with the broker's or librdkafka's code
     ///   (``KafkaError/rdKafkaCode``), for the request or the first failed partition — e.g.
-    ///   `ILLEGAL_GENERATION` / `UNKNOWN_MEMBER_ID` after this member lost the partitions in a
-    ///   rebalance, `COORDINATOR_NOT_AVAILABLE` (retriable) while the group coordinator moves.
-    public func commit(_ offsets: [KafkaTopicPartition: Int64], synchronous: Bool = true) async throws {
+    ///   `REBALANCE_IN_PROGRESS` (retriable), `ILLEGAL_GENERATION` / `UNKNOWN_MEMBER_ID` after this
+    ///   member lost its partitions, `COORDINATOR_NOT_AVAILABLE` (retriable) while the coordinator
+    ///   moves; ``KafkaError/Code/timedOut`` (retriable) if no answer came within `timeout`.
+    public func commit(_ offsets: [KafkaTopicPartition: Int64], synchronous: Bool = true, timeout: Duration = .seconds(10)) async throws {
         guard !offsets.isEmpty else { return }
         let client = self.client
         try await BlockingExecutor.run {
             let list = RDKafkaTopicPartitionList(capacity: offsets.count)
             for (tp, offset) in offsets { list.add(tp, offset: offset) }
-            let err = rd_kafka_commit(client.handle, list.pointer, synchronous ? 0 : 1)
-            guard err == RD_KAFKA_RESP_ERR_NO_ERROR || err == RD_KAFKA_RESP_ERR__NO_OFFSET else {
-                throw KafkaError.rdKafka(err, code: .commit, context: "commit")
-            }
-            guard synchronous else { return }
-            for (tp, _, partitionErr) in RDKafkaTopicPartitionList.entries(of: list.pointer) where partitionErr != RD_KAFKA_RESP_ERR_NO_ERROR {
-                throw KafkaError.rdKafka(partitionErr, code: .commit, context: "commit \(tp)")
-            }
+            try client.commit(list, synchronous: synchronous, timeout: timeout)
         }
     }
 
@@ -142,6 +150,7 @@ public final class KafkaConsumer: Sendable {
         rd_kafka_pause_partitions(client.handle, list.pointer)
     }
 
+    /// Fetches `partitions` again after ``pause(_:)``, from where they stopped.
     public func resume(_ partitions: [KafkaTopicPartition]) {
         let list = RDKafkaTopicPartitionList(capacity: partitions.count)
         for tp in partitions { list.add(tp) }

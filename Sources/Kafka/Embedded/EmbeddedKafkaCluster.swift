@@ -14,6 +14,7 @@ public final class EmbeddedKafkaCluster: Sendable {
     private let cluster: OpaquePointerBox
     /// `bootstrap.servers` for clients, e.g. `127.0.0.1:39123`.
     public let bootstrapServers: String
+    /// Number of brokers (ids 1…`brokerCount`).
     public let brokerCount: Int
 
     /// Starts `brokers` mock brokers on ephemeral loopback ports.
@@ -47,6 +48,8 @@ public final class EmbeddedKafkaCluster: Sendable {
         rd_kafka_mock_broker_set_down(cluster.pointer, brokerID)
     }
 
+    /// Brings a broker taken down with ``setBrokerDown(_:)`` back; clients reconnect after their
+    /// `reconnect.backoff.ms` (up to `reconnect.backoff.max.ms`, librdkafka's default 10 s).
     public func setBrokerUp(_ brokerID: Int32) {
         rd_kafka_mock_broker_set_up(cluster.pointer, brokerID)
     }

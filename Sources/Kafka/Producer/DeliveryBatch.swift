@@ -27,6 +27,8 @@ struct DeliverySlot {
     /// `rd_kafka_resp_err_t` of a failed enqueue or delivery.
     var error: Int32 = 0
     var stage: DeliveryStage = .pending
+    /// `rd_kafka_msg_status_t` of a failed delivery.
+    var persistence: UInt8 = 0
 }
 
 /// The messages of one ``KafkaProducer/enqueue(contentsOf:)`` call and their results: one slot
@@ -37,10 +39,11 @@ struct DeliverySlot {
 /// unread never leaves librdkafka pointing at freed slots.
 final class DeliveryBatch: Sendable {
     let records: [KafkaProducerRecord]
-    /// `nonisolated(unsafe)`: slot `i` is written only by whoever settles message `i` (the enqueuer
-    /// before librdkafka has it, or the delivery callback on the poll thread), exactly once, before
-    /// that party decrements `pending` (release); slots are read only after `completion` says the
-    /// batch is done, which the last decrement (acquire) published under the mutex.
+    /// `nonisolated(unsafe)`: slot `i` is written by one party only — whoever settles message `i`
+    /// (the delivery callback; or the producer thread or the caller when it is refused or never
+    /// enqueued), exactly once, before that party decrements `pending` (release). Slots are read
+    /// only after `completion` says the batch is done, which the last decrement (acquire)
+    /// published under the mutex. The enqueuing side writes only `batch` back pointers, in `init`.
     nonisolated(unsafe) let slots: UnsafeMutablePointer<DeliverySlot>
     /// Messages not settled yet.
     private let pending: Atomic<Int>
@@ -119,7 +122,13 @@ final class DeliveryBatch: Sendable {
         case .delivered:
             return .success(KafkaDeliveryReport(topicPartition: KafkaTopicPartition(topic: topic, partition: slot.partition), offset: slot.offset))
         case .deliveryFailed:
-            return .failure(.rdKafka(rd_kafka_resp_err_t(rawValue: slot.error), code: .delivery, context: "delivery to \(topic)"))
+            var error = KafkaError.rdKafka(rd_kafka_resp_err_t(rawValue: slot.error), code: .delivery, context: "delivery to \(topic)")
+            error.persistence = switch rd_kafka_msg_status_t(rawValue: UInt32(slot.persistence)) {
+            case RD_KAFKA_MSG_STATUS_PERSISTED: .persisted
+            case RD_KAFKA_MSG_STATUS_POSSIBLY_PERSISTED: .possiblyPersisted
+            default: .notPersisted
+            }
+            return .failure(error)
         case .enqueueFailed:
             return .failure(.rdKafka(rd_kafka_resp_err_t(rawValue: slot.error), context: "produce to \(topic)"))
         case .shutdown:

@@ -14,7 +14,7 @@
 /// delivered (or failed) all the same. It keeps its producer alive until then.
 public struct KafkaDeliveryTicket: Sendable {
     let batch: DeliveryBatch
-    /// Keeps the poll thread that serves this batch's reports running.
+    /// Keeps the producer thread that serves this batch's reports running.
     let producer: KafkaProducer
 
     /// Number of messages in the batch.
@@ -39,7 +39,9 @@ public struct KafkaDeliveryTicket: Sendable {
 public struct KafkaDeliveryResults: RandomAccessCollection, Sendable {
     let batch: DeliveryBatch
 
+    /// 0: results are indexed like the records.
     public var startIndex: Int { 0 }
+    /// The number of records.
     public var endIndex: Int { batch.count }
 
     /// The delivery report of message `position`, or why it was not delivered

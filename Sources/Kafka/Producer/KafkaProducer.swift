@@ -20,30 +20,28 @@ import Synchronization
 /// (``KafkaError/Code/delivery`` when retries ran out or `delivery.timeout.ms` passed, the
 /// enqueue error, ``KafkaError/Code/shutdown``). None is dropped silently.
 ///
-/// - Important: one dedicated poll thread serves the handle (delivery reports, statistics, log
-///   lines); sends never block the caller's thread: they enqueue synchronously into librdkafka's
-///   local queue and suspend only while that queue is full (`queue.buffering.max.messages`).
+/// - Important: the producer has one thread of its own. It hands messages to librdkafka and
+///   serves the handle's callbacks (delivery reports, statistics), as a C producer's one thread
+///   would: messages are allocated and freed on one thread, and waiting for room in a full queue
+///   (`queue.buffering.max.messages`) or for events is a bounded librdkafka poll there — sends
+///   never block a caller's thread or Swift's cooperative pool, they suspend.
 public final class KafkaProducer: Sendable {
     let client: RDKafkaClient
-    private let pollThread: RDKafkaPollThread
-    let isShutDown = Atomic<Bool>(false)
-    /// Enqueue passes running right now; ``shutdown(timeout:)`` waits for them before flushing,
-    /// so no message can slip into librdkafka after the last delivery reports were served.
-    let activeEnqueuers = Atomic<Int>(0)
+    private let thread: RDKafkaProducerThread
+    private let isShutDown = Atomic<Bool>(false)
+    /// The settings this producer was created with.
     public let configuration: KafkaProducerConfiguration
 
-    /// Creates the producer and starts its poll thread.
+    /// Creates the producer and starts its thread.
     /// - Throws: ``KafkaError/Code/configuration`` with librdkafka's message for properties it rejects.
     public init(configuration: KafkaProducerConfiguration, logger: Logger) throws {
         self.configuration = configuration
         client = try RDKafkaClient(kind: .producer, properties: configuration.rdKafkaProperties(), logger: logger, deliveryReports: true)
-        pollThread = RDKafkaPollThread(name: "almanac.kafka.producer") { [client] in
-            rd_kafka_poll(client.handle, 100)
-        }
+        thread = RDKafkaProducerThread(client: client, name: "almanac.kafka.producer")
     }
 
     /// Sets the handler of librdkafka statistics (every ``KafkaConfiguration/statisticsInterval``).
-    /// It runs on the producer's poll thread: keep it short and non-blocking.
+    /// It runs on the producer's thread: keep it short and non-blocking.
     public func setStatisticsHandler(_ handler: (@Sendable (KafkaStatistics) -> Void)?) {
         client.callbacks.setStatisticsHandler(handler)
     }
@@ -51,12 +49,14 @@ public final class KafkaProducer: Sendable {
     /// Sends one message and returns once its delivery report arrives (at most about
     /// `delivery.timeout.ms`, default 30 s, after librdkafka accepted it).
     ///
-    /// The message is enqueued synchronously on the calling task (no task is spawned); the call
-    /// suspends only while librdkafka's local queue is full, then until the report arrives.
+    /// No task is spawned: the calling task suspends while the producer's thread hands the
+    /// message to librdkafka (waiting there while librdkafka's local queue is full), then until
+    /// the report arrives.
     ///
     /// - Returns: the partition and offset the broker stored it at.
     /// - Throws: ``KafkaError/Code/delivery`` (retries exhausted, `delivery.timeout.ms` passed,
-    ///   purged at shutdown), ``KafkaError/Code/shutdown`` after ``shutdown(timeout:)``,
+    ///   purged at shutdown; ``KafkaError/persistence`` tells whether the broker may have stored it
+    ///   anyway), ``KafkaError/Code/shutdown`` after ``shutdown(timeout:)``,
     ///   ``KafkaError/Code/cancelled`` if the task was cancelled while the queue was full, or the
     ///   enqueue error (``KafkaError/Code/unknownTopic``, ``KafkaError/Code/underlying`` e.g. for
     ///   a message larger than `message.max.bytes`).
@@ -82,28 +82,22 @@ public final class KafkaProducer: Sendable {
     /// Hands every record to librdkafka, in order, and returns once librdkafka holds all of them —
     /// without waiting for delivery. The returned ticket's ``KafkaDeliveryTicket/wait()`` yields
     /// the reports. One task can so keep librdkafka's queue full (enqueue the next batch while the
-    /// previous one is being delivered) without several tasks contending on its locks.
+    /// previous one is being delivered) at the cost of one hand-over per batch, not per message.
     ///
-    /// Records are enqueued synchronously on the calling task; it suspends (about 1 ms at a
-    /// time) only while librdkafka's local queue is full. Records librdkafka refuses, and those
-    /// left when the producer is shut down or the task is cancelled during such a wait, are
-    /// failed in the ticket; this method itself never throws.
+    /// The producer's thread enqueues the records (batches in the order the calls were made); the
+    /// calling task suspends meanwhile, longer while librdkafka's local queue is full. Records
+    /// librdkafka refuses, and those left when the producer is shut down or the calling task is
+    /// cancelled, are failed in the ticket (``KafkaError/Code/shutdown``,
+    /// ``KafkaError/Code/cancelled``); this method itself never throws.
     ///
-    /// - Important: keep the records' topic the same across a batch where you can: the topic
-    ///   handle is looked up once per run of equal topics, not per message.
+    /// - Important: records are borrowed, not copied; runs of records with the same topic share
+    ///   one topic lookup, so keep a batch's topic the same where you can.
     public func enqueue(contentsOf records: [KafkaProducerRecord]) async -> KafkaDeliveryTicket {
         let batch = DeliveryBatch(records: records)
-        var next = 0
-        while next < records.count {
-            next = enqueuePass(batch, from: next)
-            guard next < records.count else { break }
-            // librdkafka's queue is full: the poll thread is draining it with delivery reports.
-            do {
-                try await Task.sleep(for: .milliseconds(1))
-            } catch {
-                batch.settleUnsent(next..<records.count, as: .cancelled)
-                break
-            }
+        if isShutDown.load(ordering: .acquiring) {
+            batch.settleUnsent(0..<records.count, as: .shutdown)
+        } else {
+            await thread.enqueue(batch)
         }
         return KafkaDeliveryTicket(batch: batch, producer: self)
     }
@@ -124,17 +118,19 @@ public final class KafkaProducer: Sendable {
 
     /// Stops accepting messages, flushes (up to `timeout`), fails what is still queued or in flight
     /// with ``KafkaError/Code/delivery`` (librdkafka's purge), serves every remaining delivery
-    /// report and stops the poll thread. Idempotent.
+    /// report and stops the producer's thread. Idempotent.
     ///
     /// Every message handed over before gets its outcome before this returns; a message reported
     /// delivered was acknowledged by the broker (`acks`, default all) and is never lost. A
     /// message purged while in flight is reported failed even though the broker may still have
     /// stored it (at-least-once: resend it, idempotently, if it matters).
     public func shutdown(timeout: Duration = .seconds(10)) async {
-        guard !isShutDown.exchange(true, ordering: .sequentiallyConsistent) else { return }
-        await BlockingExecutor.run { [self] in
-            // Passes that saw the producer open finish first (they are short and never block).
-            while activeEnqueuers.load(ordering: .sequentiallyConsistent) > 0 { sched_yield() }
+        guard !isShutDown.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        // Queued batches are failed and the thread's current pass ends: nothing reaches
+        // librdkafka after this.
+        await thread.quiesce()
+        let client = self.client
+        await BlockingExecutor.run {
             if rd_kafka_flush(client.handle, Int32(timeout.milliseconds)) != RD_KAFKA_RESP_ERR_NO_ERROR {
                 rd_kafka_purge(client.handle, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT)
                 // Purged messages come back as delivery reports (_PURGE_QUEUE / _PURGE_INFLIGHT).
@@ -144,7 +140,7 @@ public final class KafkaProducer: Sendable {
                 }
             }
         }
-        await pollThread.stop()
+        await thread.stop()
     }
 
     /// Partition count of `topic`, from cluster metadata (a blocking call, run off the pool).
@@ -156,6 +152,6 @@ public final class KafkaProducer: Sendable {
     }
 
     deinit {
-        pollThread.stopWithoutWaiting()
+        thread.stopWithoutWaiting()
     }
 }

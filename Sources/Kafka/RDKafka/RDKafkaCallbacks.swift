@@ -78,7 +78,7 @@ enum RDKafkaCallbackTrampolines {
         callbacks.logger.log(level: fatal ? .critical : (transient ? .debug : .warning), "librdkafka error: \(text)")
     }
 
-    /// `stats_cb`: served by whoever polls the handle (the producer's poll thread, the consumer's
+    /// `stats_cb`: served by whoever polls the handle (the producer's thread, the consumer's
     /// `poll`). Returning 0 lets librdkafka free the JSON.
     static let statistics: @convention(c) (OpaquePointer?, UnsafeMutablePointer<CChar>?, Int, UnsafeMutableRawPointer?) -> Int32 = {
         _, json, length, opaque in

@@ -137,3 +137,36 @@ extension RDKafkaClient {
         return result
     }
 }
+
+extension RDKafkaClient {
+    /// Commits `list` (blocking up to `timeout` when `synchronous`): the result comes back as an
+    /// `RD_KAFKA_EVENT_OFFSET_COMMIT` on a queue of its own, so the wait is bounded, unlike
+    /// `rd_kafka_commit`'s.
+    func commit(_ list: RDKafkaTopicPartitionList, synchronous: Bool, timeout: Duration) throws {
+        guard synchronous else {
+            let err = rd_kafka_commit(handle, list.pointer, 1)
+            guard err == RD_KAFKA_RESP_ERR_NO_ERROR || err == RD_KAFKA_RESP_ERR__NO_OFFSET else {
+                throw KafkaError.rdKafka(err, code: .commit, context: "commit")
+            }
+            return
+        }
+        let queue = rd_kafka_queue_new(handle)
+        defer { rd_kafka_queue_destroy(queue) }
+        let err = rd_kafka_commit_queue(handle, list.pointer, queue, nil, nil)
+        if err == RD_KAFKA_RESP_ERR__NO_OFFSET { return }
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError.rdKafka(err, code: .commit, context: "commit") }
+        guard let event = rd_kafka_queue_poll(queue, Int32(clamping: timeout.milliseconds)) else {
+            throw KafkaError(code: .timedOut, reason: "commit: no answer within \(timeout)", isRetriable: true)
+        }
+        defer { rd_kafka_event_destroy(event) }
+        let eventErr = rd_kafka_event_error(event)
+        guard eventErr == RD_KAFKA_RESP_ERR_NO_ERROR || eventErr == RD_KAFKA_RESP_ERR__NO_OFFSET else {
+            throw KafkaError.rdKafka(eventErr, code: .commit, context: "commit")
+        }
+        if let partitions = rd_kafka_event_topic_partition_list(event) {
+            for (tp, _, partitionErr) in RDKafkaTopicPartitionList.entries(of: partitions) where partitionErr != RD_KAFKA_RESP_ERR_NO_ERROR {
+                throw KafkaError.rdKafka(partitionErr, code: .commit, context: "commit \(tp)")
+            }
+        }
+    }
+}

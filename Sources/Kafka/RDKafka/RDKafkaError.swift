@@ -14,6 +14,9 @@ extension KafkaError {
             || err == RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS
             || err == RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE
             || err == RD_KAFKA_RESP_ERR_NOT_COORDINATOR
+            // A commit refused while the group rebalances: retry once it is stable (a member that
+            // keeps its partitions, as under `cooperative-sticky`, then commits them).
+            || err == RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS
         let unknown = err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC || err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART
             || err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION
         return KafkaError(

@@ -1,8 +1,8 @@
 internal import CRdKafka
 
 enum RDKafkaProducerDelivery {
-    /// `dr_msg_cb`: runs on a thread that polls the producer handle (its poll thread, or an
-    /// enqueuing task's non-blocking `rd_kafka_poll(…, 0)`). `msg_opaque` is the message's
+    /// `dr_msg_cb`: runs on a thread that polls the producer handle (``RDKafkaProducerThread``, or
+    /// `rd_kafka_flush` during a flush or shutdown). `msg_opaque` is the message's
     /// ``DeliverySlot``: the result is written there and the batch's pending count dropped —
     /// no allocation, retain, lock or dynamic cast per message.
     static let callback: @convention(c) (OpaquePointer?, UnsafePointer<rd_kafka_message_t>?, UnsafeMutableRawPointer?) -> Void = {
@@ -17,6 +17,7 @@ enum RDKafkaProducerDelivery {
         } else {
             slot.pointee.partition = message.pointee.partition
             slot.pointee.error = err.rawValue
+            slot.pointee.persistence = UInt8(truncatingIfNeeded: rd_kafka_message_status(message).rawValue)
             slot.pointee.stage = .deliveryFailed
         }
         let batch = slot.pointee.batch

@@ -57,18 +57,36 @@ public struct KafkaStatistics: Sendable, Hashable {
 
     /// A rolling-window latency (librdkafka's window stats, microseconds, as `Duration`s).
     public struct Latency: Sendable, Hashable {
+        /// Smallest sample (`min`).
         public var min: Duration
+        /// Largest sample (`max`).
         public var max: Duration
+        /// Mean (`avg`).
         public var average: Duration
+        /// Median (`p50`).
         public var p50: Duration
+        /// 95th percentile (`p95`).
         public var p95: Duration
+        /// 99th percentile (`p99`).
         public var p99: Duration
         /// Number of samples in the window (`cnt`), at least 1.
         public var samples: Int64
+
+        /// A window (e.g. for tests).
+        public init(min: Duration, max: Duration, average: Duration, p50: Duration, p95: Duration, p99: Duration, samples: Int64) {
+            self.min = min
+            self.max = max
+            self.average = average
+            self.p50 = p50
+            self.p95 = p95
+            self.p99 = p99
+            self.samples = samples
+        }
     }
 
     /// One partition (`topics.*.partitions.*`).
     public struct Partition: Sendable, Hashable {
+        /// Which partition.
         public var topicPartition: KafkaTopicPartition
         /// The leader broker id, or -1 if unknown (`leader`).
         public var leader: Int32
@@ -110,6 +128,14 @@ public struct KafkaStatistics: Sendable, Hashable {
         public var rebalanceCount: Int64
         /// Partitions currently assigned (`assignment_size`).
         public var assignmentSize: Int64
+
+        /// A group state (e.g. for tests).
+        public init(state: String, joinState: String, rebalanceCount: Int64, assignmentSize: Int64) {
+            self.state = state
+            self.joinState = joinState
+            self.rebalanceCount = rebalanceCount
+            self.assignmentSize = assignmentSize
+        }
     }
 
     /// Sum of ``Partition/consumerLag`` over the partitions where it is known, in messages.

@@ -1,21 +1,15 @@
 internal import CRdKafka
-import Synchronization
 
-extension KafkaProducer {
-    /// Hands `batch.records[start...]` to librdkafka synchronously until all are enqueued or its
-    /// queue is full. Returns the index of the first record not handled (`batch.count` when done).
+/// The produce loop of ``RDKafkaProducerThread``.
+enum RDKafkaBatchProducer {
+    /// Hands `batch.records[start...]` to librdkafka until all are enqueued or its queue is full.
+    /// Returns the index of the first record not handled (`batch.count` when done).
     ///
-    /// Per message this does one `rd_kafka_produceva` over a reused `rd_kafka_vu_t` buffer with
-    /// the topic handle looked up once per run of equal topics; nothing is allocated unless the
-    /// record has headers. Refused records are settled at once with their error.
-    func enqueuePass(_ batch: DeliveryBatch, from start: Int) -> Int {
-        // The gate: shutdown waits for passes that got in before it closed the producer.
-        activeEnqueuers.add(1, ordering: .sequentiallyConsistent)
-        defer { activeEnqueuers.subtract(1, ordering: .sequentiallyConsistent) }
-        if isShutDown.load(ordering: .sequentiallyConsistent) {
-            batch.settleUnsent(start..<batch.count, as: .shutdown)
-            return batch.count
-        }
+    /// Per message: one `rd_kafka_produceva` over a reused `rd_kafka_vu_t` buffer, the topic
+    /// handle looked up once per run of equal topics, the record borrowed in place; nothing is
+    /// allocated on the Swift side unless the record has headers. Refused records are settled at
+    /// once with their error. Ready delivery reports are served inline every 1024 messages.
+    static func produce(_ batch: DeliveryBatch, from start: Int, client: RDKafkaClient) -> Int {
         let handle = client.handle
         return batch.records.withUnsafeBufferPointer { records in
             withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: 7) { vus in
@@ -34,8 +28,7 @@ extension KafkaProducer {
                         topic = record.pointee.topic
                         vus[0].u.rkt = client.topicHandle(record.pointee.topic)
                     }
-                    let slot = batch.slots + index
-                    vus[4].u.ptr = UnsafeMutableRawPointer(slot)
+                    vus[4].u.ptr = UnsafeMutableRawPointer(batch.slots + index)
                     var used = 5
                     if let partition = record.pointee.partition {
                         vus[used] = rd_kafka_vu_t()
@@ -44,7 +37,7 @@ extension KafkaProducer {
                     }
                     var headers: OpaquePointer? = nil
                     if !record.pointee.headers.isEmpty {
-                        headers = Self.makeHeaders(record.pointee.headers)
+                        headers = makeHeaders(record.pointee.headers)
                         vus[used] = rd_kafka_vu_t()
                         vus[used].vtype = RD_KAFKA_VTYPE_HEADERS; vus[used].u.headers = headers
                         used += 1
@@ -63,15 +56,10 @@ extension KafkaProducer {
                         rd_kafka_error_destroy(error)
                         // On failure the headers are still ours.
                         if let headers { rd_kafka_headers_destroy(headers) }
-                        if code == RD_KAFKA_RESP_ERR__QUEUE_FULL {
-                            rd_kafka_poll(handle, 0)
-                            return index
-                        }
+                        if code == RD_KAFKA_RESP_ERR__QUEUE_FULL { return index }
                         batch.settleUnsent(index..<(index + 1), as: .enqueueFailed, error: code.rawValue)
                     }
                     index += 1
-                    // Serve ready delivery reports inline now and then (non-blocking, as
-                    // librdkafka's own examples do): fewer wake-ups of the poll thread.
                     if index & 1023 == 0 { rd_kafka_poll(handle, 0) }
                 }
                 return index
