@@ -7,13 +7,25 @@ public struct RunRequest: Sendable {
     public var job: JobConfiguration
     /// Folder relative commands and the working directory resolve against (the app file's folder).
     public var baseDirectory: String?
+    /// Time the run may take, in the worker clock's seconds (``WallClock``); then it is stopped.
     public var timeout: Duration
+
+    public init(trigger: JobTriggered, job: JobConfiguration, baseDirectory: String?, timeout: Duration) {
+        self.trigger = trigger
+        self.job = job
+        self.baseDirectory = baseDirectory
+        self.timeout = timeout
+    }
 }
 
 /// A follow-up job a run asked for.
 public struct FollowUpRequest: Sendable, Hashable {
     public var job: String
     public var params: JSONValue?
+    public init(job: String, params: JSONValue?) {
+        self.job = job
+        self.params = params
+    }
 }
 
 /// How a run ended, as the runner saw it.
@@ -26,10 +38,31 @@ public struct RunResult: Sendable {
     public var stderrTail: String
     /// Failure text: exit status, signal, timeout, and malformed report lines.
     public var error: String?
+    /// The run was stopped because its task was cancelled (partition revoked, worker shutting
+    /// down), not because of anything the job did: the worker records nothing for it, and the
+    /// partition's next owner runs the trigger again.
+    public var interrupted: Bool
+
+    public init(status: RunStatus, exitCode: Int32? = nil, usage: RunUsage = .none, followUps: [FollowUpRequest] = [],
+                stdoutTail: String = "", stderrTail: String = "", error: String? = nil, interrupted: Bool = false) {
+        self.status = status
+        self.exitCode = exitCode
+        self.usage = usage
+        self.followUps = followUps
+        self.stdoutTail = stdoutTail
+        self.stderrTail = stderrTail
+        self.error = error
+        self.interrupted = interrupted
+    }
 }
 
-/// Runs jobs: a process (``ProcessRunner``) or in-process Swift code (``HandlerRunner``).
+/// Runs jobs: a process (``ProcessRunner``) or in-process Swift code (``HandlerRunner``);
+/// ``RunnerSelection`` picks one per job.
 public protocol JobRunner: Sendable {
     /// Runs to completion; never throws: every failure is a ``RunResult`` with `status != .succeeded`.
+    ///
+    /// - Important: cancelling the calling task stops the job (a process group gets SIGTERM, then
+    ///   SIGKILL after the kill grace; a handler's task is cancelled) and returns promptly with
+    ///   ``RunResult/interrupted`` set.
     func run(_ request: RunRequest) async -> RunResult
 }

@@ -10,7 +10,9 @@ import Glibc
 /// - a scrubbed environment: only `PATH`, `LANG`, `HOME`, the `ALMANAC_*` variables and the job's `env`;
 /// - params as JSON on stdin; stdout and stderr captured (last 64 KiB of each kept);
 /// - reports as JSON lines on fd 3 (`ALMANAC_REPORT_FD=3`, see ``RunReport``);
-/// - on timeout the whole group gets SIGTERM, then SIGKILL 5 s later.
+/// - on timeout the whole group gets SIGTERM, then SIGKILL 5 s later; the same when the calling
+///   task is cancelled (the result is then ``RunResult/interrupted``);
+/// - when the job's own process exits, whatever is left of its group is killed.
 ///
 /// swift-subprocess 1.0 cannot hand a child an extra descriptor on Linux (its
 /// `preSpawnProcessConfigurator` is Darwin-only), so this spawns directly. Each run is served by one
@@ -31,6 +33,7 @@ public struct ProcessRunner: JobRunner {
     public func run(_ request: RunRequest) async -> RunResult {
         let environment = Self.environment(for: request)
         var argv = request.job.command
+        guard !argv.isEmpty else { return Self.failure("the job has no command") }
         if let base = request.baseDirectory, argv[0].contains("/"), !argv[0].hasPrefix("/") {
             argv[0] = (base as NSString).appendingPathComponent(argv[0])
         }
@@ -38,15 +41,27 @@ public struct ProcessRunner: JobRunner {
         let timeoutSeconds = Double(request.timeout.components.seconds) * clock.realSecondsPerSecond
         let killGrace = self.killGrace
         let workingDirectory = request.baseDirectory
-        let finalArgv = argv
-        return await withCheckedContinuation { continuation in
-            let thread = Thread {
-                continuation.resume(returning: Self.spawnAndWait(
-                    argv: finalArgv, environment: environment, stdin: stdin, workingDirectory: workingDirectory,
-                    timeout: max(timeoutSeconds, 0.05), killGrace: killGrace))
+        if let workingDirectory {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: workingDirectory, isDirectory: &isDirectory), isDirectory.boolValue else {
+                return Self.failure("cannot start \(argv[0]): the working directory \(workingDirectory) is not a directory", exitCode: 127)
             }
-            thread.name = "almanac.run"
-            thread.start()
+        }
+        let finalArgv = argv
+        guard let cancel = CancelSignal() else { return Self.failure("cannot create pipes: \(String(cString: strerror(errno)))") }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let thread = Thread {
+                    continuation.resume(returning: Self.spawnAndWait(
+                        argv: finalArgv, environment: environment, stdin: stdin, workingDirectory: workingDirectory,
+                        timeout: max(timeoutSeconds, 0.05), killGrace: killGrace, cancel: cancel))
+                    cancel.close()
+                }
+                thread.name = "almanac.run"
+                thread.start()
+            }
+        } onCancel: {
+            cancel.fire()
         }
     }
 
@@ -70,8 +85,10 @@ public struct ProcessRunner: JobRunner {
     }
 
     /// Blocking: spawns, pumps pipes until every end closes, enforces the timeout, reaps.
+    /// - Parameter cancel: readable once the run must stop (task cancelled): handled like a timeout,
+    ///   but the result is marked ``RunResult/interrupted``.
     static func spawnAndWait(argv: [String], environment: [String: String], stdin input: [UInt8], workingDirectory: String?,
-                             timeout: Double, killGrace: Double) -> RunResult {
+                             timeout: Double, killGrace: Double, cancel: CancelSignal) -> RunResult {
         var pipes: [[Int32]] = []
         for _ in 0..<4 {
             var fds: [Int32] = [0, 0]
@@ -130,25 +147,65 @@ public struct ProcessRunner: JobRunner {
         var terminatedAt: Date?
         var killed = false
         var timedOut = false
+        var interrupted = false
+        var watchCancel = true
+        var status: Int32 = 0
+        var exitedAt: Date?
         var buffer = [UInt8](repeating: 0, count: 65_536)
-        while !open.isEmpty || stdinFD != nil {
-            let elapsed = Date().timeIntervalSince(start)
-            if !timedOut, elapsed >= timeout {
-                timedOut = true
-                terminatedAt = Date()
-                kill(-pid, SIGTERM)
+        func terminate() {
+            terminatedAt = Date()
+            kill(-pid, SIGTERM)
+        }
+        while true {
+            if exitedAt == nil {
+                let reaped = waitpid(pid, &status, WNOHANG)
+                if reaped == pid {
+                    exitedAt = Date()
+                    // The job is over: whatever is left of its group (a background grandchild) goes too.
+                    kill(-pid, SIGKILL)
+                    if let fd = stdinFD { close(fd); stdinFD = nil }
+                }
             }
-            if let terminatedAt, !killed, Date().timeIntervalSince(terminatedAt) >= killGrace {
-                killed = true
-                kill(-pid, SIGKILL)
+            if let exitedAt {
+                // Read what is still buffered; a process outside the group may hold a pipe open.
+                if open.isEmpty || Date().timeIntervalSince(exitedAt) > 2 { break }
+            } else {
+                let elapsed = Date().timeIntervalSince(start)
+                if !timedOut, elapsed >= timeout {
+                    timedOut = true
+                    terminate()
+                }
+                if let terminatedAt, !killed, Date().timeIntervalSince(terminatedAt) >= killGrace {
+                    killed = true
+                    kill(-pid, SIGKILL)
+                }
+                // KILL cannot be ignored; only an unkillable (D-state) process gets here.
+                if killed, Date().timeIntervalSince(terminatedAt!) > killGrace + 5 { break }
             }
             var fds = open.keys.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
             if let stdinFD { fds.append(pollfd(fd: stdinFD, events: Int16(POLLOUT), revents: 0)) }
-            let wait = timedOut ? (killed ? 200 : Int32(max(10, (killGrace - Date().timeIntervalSince(terminatedAt!)) * 1000)))
-                : Int32(max(10, min(1000, (timeout - elapsed) * 1000)))
-            let ready = poll(&fds, nfds_t(fds.count), wait)
+            if watchCancel { fds.append(pollfd(fd: cancel.readFD, events: Int16(POLLIN), revents: 0)) }
+            // Wake at least every 100 ms to notice the job's exit (its pipes may be held by others).
+            var wait: Double = 0.1
+            if exitedAt == nil, let terminatedAt, !killed {
+                wait = min(wait, killGrace - Date().timeIntervalSince(terminatedAt))
+            } else if exitedAt == nil, !timedOut {
+                wait = min(wait, timeout - Date().timeIntervalSince(start))
+            }
+            let ready = poll(&fds, nfds_t(fds.count), Int32(max(1, wait * 1000)))
             if ready < 0 && errno != EINTR { break }
             for entry in fds where entry.revents != 0 {
+                if watchCancel && entry.fd == cancel.readFD {
+                    // Cancelled: stop the group like a timeout (TERM now, KILL after the grace).
+                    watchCancel = false
+                    guard exitedAt == nil else { continue }  // finished anyway: keep the result
+                    interrupted = true
+                    if !timedOut {
+                        timedOut = true
+                        terminate()
+                    }
+                    continue
+                }
                 if entry.fd == stdinFD {
                     let n = input.withUnsafeBytes { write(entry.fd, $0.baseAddress! + written, input.count - written) }
                     if n > 0 { written += n }
@@ -163,22 +220,20 @@ public struct ProcessRunner: JobRunner {
                     switch open[entry.fd] {
                     case 1: stdout.append(buffer[0..<n])
                     case 2: stderr.append(buffer[0..<n])
-                    default: if report.count < 4 << 20 { report += buffer[0..<n] }
+                    default: if report.count < RunReport.maximumBytes { report += buffer[0..<n] }
                     }
                 } else if n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN) {
                     close(entry.fd)
                     open.removeValue(forKey: entry.fd)
                 }
             }
-            // Pipes stay open while any process of the group holds them; after KILL that ends soon.
-            if killed, Date().timeIntervalSince(terminatedAt!) > killGrace + 2 { break }
         }
         for fd in open.keys { close(fd) }
         if let stdinFD { close(stdinFD) }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        // Whatever is left of the group (a grandchild that closed its pipes) goes too.
-        kill(-pid, SIGKILL)
+        if exitedAt == nil {
+            kill(-pid, SIGKILL)
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        }
 
         let parsed = RunReport(parsing: report)
         let exited = (status & 0x7f) == 0
@@ -186,7 +241,10 @@ public struct ProcessRunner: JobRunner {
         let signal = status & 0x7f
         var errors: [String] = []
         let runStatus: RunStatus
-        if timedOut {
+        if interrupted {
+            runStatus = .failed
+            errors.append("interrupted: the worker stopped the run (process group sent SIGTERM\(killed ? " then SIGKILL" : ""))")
+        } else if timedOut {
             runStatus = .timedOut
             errors.append("timed out after \(Int(timeout)) s; process group sent SIGTERM\(killed ? " then SIGKILL" : "")")
         } else if exitCode == 0 {
@@ -197,7 +255,8 @@ public struct ProcessRunner: JobRunner {
         }
         errors += parsed.errors
         return RunResult(status: runStatus, exitCode: exitCode, usage: parsed.usage, followUps: parsed.followUps,
-                         stdoutTail: stdout.text, stderrTail: stderr.text, error: errors.isEmpty ? nil : errors.joined(separator: "; "))
+                         stdoutTail: stdout.text, stderrTail: stderr.text, error: errors.isEmpty ? nil : errors.joined(separator: "; "),
+                         interrupted: interrupted)
     }
 
     static func failure(_ text: String, exitCode: Int32? = nil) -> RunResult {

@@ -8,9 +8,19 @@ import Foundation
 /// {"type":"usage","emails":3,"sms":1}
 /// {"type":"followUp","job":"import-batch","params":{"offset":500}}
 /// ```
-/// Usage lines add up. A malformed line is recorded as an error of the run (named by line number);
-/// it never affects the worker.
+/// Usage lines add up (AI tokens per model). A line that is malformed, negative, or would take a
+/// total past ``maximumQuantity`` is rejected as a whole and recorded as an error of the run
+/// (named by line number); it never affects the worker. In-process handlers report through the
+/// same checks (``addUsage(_:)``, ``addFollowUp(_:)``).
 public struct RunReport: Sendable {
+    /// Report bytes read from a process; the rest is ignored.
+    public static let maximumBytes = 4 << 20
+    /// Upper bound of each usage total of a run (tokens per model and direction, emails, SMS): far
+    /// above any real run, and low enough that pricing it cannot overflow 64-bit millicredits.
+    public static let maximumQuantity: Int64 = 1_000_000_000_000
+    /// Follow-ups one run may queue.
+    public static let maximumFollowUps = 1_000
+
     public var usage = RunUsage()
     public var followUps: [FollowUpRequest] = []
     public var errors: [String] = []
@@ -48,19 +58,59 @@ public struct RunReport: Sendable {
         }
         switch line.type {
         case "usage":
-            if (line.emails ?? 0) < 0 || (line.sms ?? 0) < 0 || (line.ai ?? []).contains(where: { $0.inputTokens < 0 || $0.outputTokens < 0 }) {
-                return "usage cannot be negative"
-            }
-            usage.ai += line.ai ?? []
-            usage.emails += line.emails ?? 0
-            usage.sms += line.sms ?? 0
+            return addUsage(RunUsage(ai: line.ai ?? [], emails: line.emails ?? 0, sms: line.sms ?? 0))
         case "followUp":
-            guard let job = line.job, !job.isEmpty else { return "followUp needs \"job\"" }
-            followUps.append(FollowUpRequest(job: job, params: line.params))
+            guard let job = line.job else { return "followUp needs \"job\"" }
+            return addFollowUp(FollowUpRequest(job: job, params: line.params))
         default:
             return "unknown type \"\(line.type)\" (expected usage or followUp)"
         }
+    }
+
+    /// Adds metered usage, all or nothing; returns what is wrong with it, or nil.
+    public mutating func addUsage(_ more: RunUsage) -> String? {
+        if more.emails < 0 || more.sms < 0 || more.ai.contains(where: { $0.inputTokens < 0 || $0.outputTokens < 0 }) {
+            return "usage cannot be negative"
+        }
+        if let unnamed = more.ai.first(where: { $0.model.isEmpty }) {
+            return "ai usage needs a model name (got \(unnamed.inputTokens) input tokens without one)"
+        }
+        var next = usage
+        func sum(_ a: Int64, _ b: Int64, _ what: String) throws(UsageOverflow) -> Int64 {
+            let (total, overflow) = a.addingReportingOverflow(b)
+            guard !overflow, total <= Self.maximumQuantity else { throw UsageOverflow(what: what) }
+            return total
+        }
+        do {
+            next.emails = try sum(next.emails, more.emails, "emails")
+            next.sms = try sum(next.sms, more.sms, "sms")
+            for tokens in more.ai {
+                if let index = next.ai.firstIndex(where: { $0.model == tokens.model }) {
+                    next.ai[index].inputTokens = try sum(next.ai[index].inputTokens, tokens.inputTokens, "\(tokens.model) input tokens")
+                    next.ai[index].outputTokens = try sum(next.ai[index].outputTokens, tokens.outputTokens, "\(tokens.model) output tokens")
+                } else {
+                    next.ai.append(RunUsage.AITokens(model: tokens.model, inputTokens: try sum(0, tokens.inputTokens, "\(tokens.model) input tokens"),
+                                                     outputTokens: try sum(0, tokens.outputTokens, "\(tokens.model) output tokens")))
+                }
+            }
+        } catch {
+            return "the run's \(error.what) would exceed \(Self.maximumQuantity); line ignored"
+        }
+        usage = next
         return nil
+    }
+
+    /// Queues a follow-up; returns what is wrong with it, or nil. Whether the app has the job is
+    /// checked by the worker.
+    public mutating func addFollowUp(_ followUp: FollowUpRequest) -> String? {
+        guard !followUp.job.isEmpty else { return "followUp needs \"job\"" }
+        guard followUps.count < Self.maximumFollowUps else { return "more than \(Self.maximumFollowUps) follow-ups; line ignored" }
+        followUps.append(followUp)
+        return nil
+    }
+
+    private struct UsageOverflow: Error {
+        var what: String
     }
 }
 
@@ -69,6 +119,7 @@ extension EventCodec {
         switch error {
         case .keyNotFound(let key, _): "missing \"\(key.stringValue)\""
         case .typeMismatch(_, let c), .valueNotFound(_, let c): "wrong type at \(c.codingPath.map(\.stringValue).joined(separator: "."))"
+        case .dataCorrupted(let c) where !c.codingPath.isEmpty: "bad value at \(c.codingPath.map(\.stringValue).joined(separator: ".")) (a number too large?)"
         case .dataCorrupted: "not valid JSON"
         @unknown default: "\(error)"
         }

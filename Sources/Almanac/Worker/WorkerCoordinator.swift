@@ -1,7 +1,8 @@
 import AlmanacCore
+import Foundation
 import Kafka
 
-/// A trigger accepted from the log, waiting to run or running.
+/// A trigger read from the log.
 struct WorkItem: Sendable {
     var trigger: JobTriggered
     var topicPartition: KafkaTopicPartition
@@ -10,151 +11,300 @@ struct WorkItem: Sendable {
     var serial = false
 }
 
-/// The worker's bookkeeping, in one actor: per-partition offset trackers and idempotency sets,
-/// overlap state per job, and fair admission (a global cap plus a per-account cap, accounts served
-/// round-robin so a flooding account cannot starve the rest).
+/// Names one accepted trigger inside the coordinator. A trigger id may be accepted again after an
+/// earlier acceptance was abandoned (its partition moved away and came back), so ids are not enough.
+typealias RunToken = Int
+
+/// The worker's bookkeeping, in one actor and without I/O (DESIGN.md §5):
+/// - per assigned partition: an offset tracker (commit = lowest unfinished offset, the
+///   parallel-consumer technique) and the idempotency index rebuilt from `executions`;
+/// - accepted triggers from queued to recorded, with the overlap policy per job;
+/// - fair admission: a global cap, a per-account cap, and each free slot to the account with the
+///   fewest runs going, so a flooding account cannot starve the rest; retries wait for their
+///   `notBefore` without holding a slot;
+/// - partition hand-off on revocation: queued triggers are dropped (the next owner reads them),
+///   runs are given a grace and then abandoned, so a trigger is recorded by one owner only.
+///
+/// - Important: every method is synchronous inside the actor; the service does the I/O and reports
+///   back (``finish(_:outcome:)``, ``finishChore(_:offset:epoch:)``).
 actor WorkerCoordinator {
     struct Limits: Sendable {
         var maxConcurrentRuns = 64
         var maxConcurrentRunsPerAccount = 8
+        /// Accepted triggers waiting to start; above this the service stops fetching.
+        var maxQueued = 10_000
     }
 
-    enum Admission {
-        /// Already done or in flight: nothing to do (offset finished).
+    /// What to do with a trigger read from the log.
+    enum Admission: Equatable {
+        /// The partition is not ready (its index is being built) or no longer ours.
+        case notOwned
+        /// Finished before (completed or skipped): nothing to do; the offset is finished.
         case duplicate
-        /// Becomes `job.skipped(overlap)`.
-        case skipOverlap
-        /// Accepted; will start when limits and the overlap policy allow.
+        /// The same trigger is queued or running here; this delivery finishes with it.
+        case attached
+        /// Completed, but the events derived from the completion (charge, retry) may be missing:
+        /// write them from this outcome, then ``finishChore(_:offset:epoch:)``.
+        case recover(JobCompleted, epoch: Int)
+        /// Write `job.skipped(overlap)`, then ``finishChore(_:offset:epoch:)``.
+        case skipOverlap(epoch: Int)
+        /// Queued; it starts when limits and the overlap policy allow.
         case accepted
     }
 
+    /// How a started trigger ended.
+    enum Outcome {
+        /// Recorded: `job.completed` and its derived events are written.
+        case completed(JobCompleted)
+        /// Recorded as `job.skipped` (job no longer configured).
+        case skipped
+        /// Not recorded: the run was stopped (revocation, shutdown) or could not be recorded; the
+        /// offset stays unfinished so the trigger is read again.
+        case abandoned
+    }
+
+    enum Phase { case queued, running, recording }
+
+    struct Entry {
+        var item: WorkItem
+        var epoch: Int
+        var phase = Phase.queued
+        /// Later deliveries of the same trigger in this partition: finished together with it.
+        var attached: [Int64] = []
+        var abandoned = false
+        var cancel: (@Sendable () -> Void)?
+    }
+
+    struct PartitionState {
+        var epoch: Int
+        var tracker = PartitionOffsetTracker()
+        var index: PartitionIndex
+        var revoking = false
+        /// Events being written for offsets of this partition outside runs (skips, recoveries).
+        var chores = 0
+    }
+
     private let limits: Limits
-    private var trackers: [KafkaTopicPartition: PartitionOffsetTracker] = [:]
-    private var finished: [KafkaTopicPartition: Set<TriggerID>] = [:]
-    private var inFlight: Set<TriggerID> = []
-    /// Accepted and not finished (waiting or running), per job.
-    private var activePerJob: [JobKey: Int] = [:]
-    private var runningPerJob: [JobKey: Int] = [:]
-    private var runningPerAccount: [String: Int] = [:]
-    private var pending: [String: [WorkItem]] = [:]
-    private var accountOrder: [String] = []
-    private var running = 0
-    private var lastCommitted: [KafkaTopicPartition: Int64] = [:]
+    // State below is read and changed only by this actor (here and in WorkerCoordinator+Handoff.swift).
+    var partitions: [KafkaTopicPartition: PartitionState] = [:]
+    /// Assigned partitions whose index is being built, with the epoch of that assignment.
+    var building: [KafkaTopicPartition: Int] = [:]
+    private var epoch = 0
+    /// Messages fetched for a partition that is still building, in offset order.
+    var held: [KafkaTopicPartition: [KafkaConsumerMessage]] = [:]
+    var entries: [RunToken: Entry] = [:]
+    /// The entry of each trigger accepted and not abandoned.
+    var live: [TriggerID: RunToken] = [:]
+    private var nextToken = 0
+    /// Live entries per job (queued or running): what the overlap policy counts.
+    var activePerJob: [JobKey: Int] = [:]
+    /// Entries running or recording, abandoned ones included until their task ends.
+    var runningPerJob: [JobKey: Int] = [:]
+    var runningPerAccount: [String: Int] = [:]
+    var running = 0
+    var queues: [String: [RunToken]] = [:]
+    var accountOrder: [String] = []
+    var queuedCount = 0
+    var lastCommitted: [KafkaTopicPartition: Int64] = [:]
 
     init(limits: Limits) { self.limits = limits }
 
-    /// Partition assigned and its idempotency set rebuilt.
-    func ready(_ tp: KafkaTopicPartition, finished ids: Set<TriggerID>) {
-        trackers[tp] = PartitionOffsetTracker()
-        finished[tp] = ids
+    // MARK: Partitions
+
+    /// Partitions were assigned: their messages are held until ``ready(_:index:epoch:)``.
+    /// - Returns: the assignment's epoch, to hand back with the index.
+    func assigned(_ tps: [KafkaTopicPartition]) -> Int {
+        epoch += 1
+        for tp in tps { building[tp] = epoch }
+        return epoch
     }
 
-    func isReady(_ tp: KafkaTopicPartition) -> Bool { trackers[tp] != nil }
+    /// The index of an assigned partition is built: it is ours from now on.
+    /// - Returns: the messages held meanwhile, or nil if the partition was revoked in between.
+    func ready(_ tp: KafkaTopicPartition, index: PartitionIndex, epoch: Int) -> [KafkaConsumerMessage]? {
+        guard building[tp] == epoch else { return nil }
+        building[tp] = nil
+        partitions[tp] = PartitionState(epoch: epoch, index: index)
+        return held.removeValue(forKey: tp) ?? []
+    }
 
-    /// Messages fetched for a partition that is not ready yet, in offset order.
-    private var held: [KafkaTopicPartition: [KafkaConsumerMessage]] = [:]
-
-    func hold(_ message: KafkaConsumerMessage) { held[message.topicPartition, default: []].append(message) }
-
-    func takeHeld(_ tp: KafkaTopicPartition) -> [KafkaConsumerMessage] { held.removeValue(forKey: tp) ?? [] }
+    /// Whether a fetched message can be admitted now. Messages of a building partition are held;
+    /// messages of a partition that is not ours are dropped (its owner reads them).
+    func take(_ message: KafkaConsumerMessage) -> Bool {
+        let tp = message.topicPartition
+        if let state = partitions[tp] { return !state.revoking }
+        if building[tp] != nil { held[tp, default: []].append(message) }
+        return false
+    }
 
     /// A message that will never run (rejected to the dlq): its offset is finished at once.
     func discard(_ tp: KafkaTopicPartition, offset: Int64) {
-        trackers[tp]?.begin(offset)
-        trackers[tp]?.finish(offset)
+        partitions[tp]?.tracker.begin(offset)
+        partitions[tp]?.tracker.finish(offset)
     }
 
-    func revoke(_ partitions: [KafkaTopicPartition]) {
-        for tp in partitions {
-            held[tp] = nil
-            trackers[tp] = nil
-            finished[tp] = nil
-            lastCommitted[tp] = nil
-        }
-    }
+    var readyPartitions: [KafkaTopicPartition] { Array(partitions.keys) }
+
+    // MARK: Admission
 
     /// Decides what to do with a trigger read from the log (DESIGN.md §5 overlap policies):
-    /// `skip` allows one active run per job, `queue` one running plus one waiting, `allow` any.
+    /// `skip` allows one live run per job, `queue` one running plus one waiting, `allow` (or nil:
+    /// not a scheduled run) any number.
     func admit(_ item: WorkItem, overlap: OverlapPolicy) -> Admission {
-        trackers[item.topicPartition]?.begin(item.offset)
+        let tp = item.topicPartition
+        guard var partition = partitions[tp], !partition.revoking else { return .notOwned }
+        defer { partitions[tp] = partition }
+        partition.tracker.begin(item.offset)
         let id = item.trigger.triggerId
-        if finished[item.topicPartition]?.contains(id) == true || inFlight.contains(id) {
-            trackers[item.topicPartition]?.finish(item.offset)
+        if let token = live[id] {
+            if entries[token]!.item.topicPartition == tp && entries[token]!.epoch == partition.epoch {
+                entries[token]!.attached.append(item.offset)
+                return .attached
+            }
+            partition.tracker.finish(item.offset)
+            return .duplicate
+        }
+        if let completion = partition.index.takeRecoverable(id) {
+            partition.chores += 1
+            return .recover(completion, epoch: partition.epoch)
+        }
+        if partition.index.contains(id) {
+            partition.tracker.finish(item.offset)
             return .duplicate
         }
         let job = item.trigger.job
         let active = activePerJob[job, default: 0]
         switch overlap {
         case .skip where active >= 1, .queue where active >= 2:
-            return .skipOverlap
+            partition.index.add(skipped: id)
+            partition.chores += 1
+            return .skipOverlap(epoch: partition.epoch)
         default:
             break
         }
         var item = item
         item.serial = overlap != .allow
-        inFlight.insert(id)
+        let token = nextToken
+        nextToken += 1
+        entries[token] = Entry(item: item, epoch: partition.epoch)
+        live[id] = token
         activePerJob[job, default: 0] += 1
-        let account = item.trigger.job.account
-        if pending[account] == nil { accountOrder.append(account) }
-        pending[account, default: []].append(item)
+        let account = job.account
+        if queues[account] == nil { accountOrder.append(account) }
+        queues[account, default: []].append(token)
+        queuedCount += 1
         return .accepted
     }
 
-    /// Marks a trigger finished (completed or skipped); its offset becomes committable.
-    func finish(_ item: WorkItem, ran: Bool) {
-        let id = item.trigger.triggerId
-        if inFlight.remove(id) != nil {
-            activePerJob[item.trigger.job, default: 1] -= 1
-            if activePerJob[item.trigger.job] == 0 { activePerJob[item.trigger.job] = nil }
-        }
-        finished[item.topicPartition]?.insert(id)
-        trackers[item.topicPartition]?.finish(item.offset)
-        guard ran else { return }
-        running -= 1
-        runningPerAccount[item.trigger.job.account, default: 1] -= 1
-        runningPerJob[item.trigger.job, default: 1] -= 1
+    /// The events of a skip or recovery are written: the offset is finished.
+    func finishChore(_ tp: KafkaTopicPartition, offset: Int64, epoch: Int) {
+        guard partitions[tp]?.epoch == epoch else { return }
+        partitions[tp]!.tracker.finish(offset)
+        partitions[tp]!.chores -= 1
     }
 
-    /// Items that may start now, accounts served round-robin; they count as running when returned.
-    func startable() -> [WorkItem] {
-        var result: [WorkItem] = []
-        var progress = true
-        while running < limits.maxConcurrentRuns && progress {
-            progress = false
-            for account in accountOrder where running < limits.maxConcurrentRuns {
-                guard runningPerAccount[account, default: 0] < limits.maxConcurrentRunsPerAccount,
-                      var queue = pending[account],
-                      let index = queue.firstIndex(where: { !$0.serial || runningPerJob[$0.trigger.job, default: 0] == 0 })
-                else { continue }
-                let item = queue.remove(at: index)
-                pending[account] = queue
-                running += 1
-                runningPerAccount[account, default: 0] += 1
-                runningPerJob[item.trigger.job, default: 0] += 1
-                result.append(item)
-                progress = true
+    /// A skip or recovery could not be written (shutting down): the offset stays unfinished.
+    func abandonChore(_ tp: KafkaTopicPartition, epoch: Int) {
+        guard partitions[tp]?.epoch == epoch else { return }
+        partitions[tp]!.chores -= 1
+    }
+
+    // MARK: Runs
+
+    /// Items that may start now; they count as running when returned. Each free slot goes to the
+    /// account with the fewest runs going among those with a startable trigger (max-min fairness:
+    /// a flooding account gets the slots nobody else wants), ties broken round-robin.
+    /// - Returns: the items, and the earliest `notBefore` among those still waiting for it.
+    func startable(now: Date) -> (items: [(RunToken, WorkItem)], nextDue: Date?) {
+        var result: [(RunToken, WorkItem)] = []
+        var nextDue: Date?
+        /// Index in its account's queue of the first trigger that may start, per account (nil: none).
+        var heads: [String: Int?] = [:]
+        func head(_ account: String) -> Int? {
+            if let known = heads[account] { return known }
+            var found: Int?
+            for (index, token) in (queues[account] ?? []).enumerated() {
+                let entry = entries[token]!
+                if let notBefore = entry.item.trigger.notBefore, notBefore > now {
+                    nextDue = min(nextDue ?? notBefore, notBefore)
+                    continue
+                }
+                if entry.item.serial && runningPerJob[entry.item.trigger.job, default: 0] > 0 { continue }
+                found = index
+                break
             }
+            heads[account] = .some(found)
+            return found
         }
-        for account in accountOrder where pending[account]?.isEmpty ?? true { pending[account] = nil }
-        accountOrder.removeAll { pending[$0] == nil }
-        // Rotate so the next call starts with another account.
+        while running < limits.maxConcurrentRuns {
+            var best: (account: String, index: Int, running: Int)?
+            for account in accountOrder {
+                let load = runningPerAccount[account, default: 0]
+                guard load < limits.maxConcurrentRunsPerAccount, load < (best?.running ?? .max), let index = head(account) else { continue }
+                best = (account, index, load)
+            }
+            guard let (account, index, _) = best else { break }
+            let token = queues[account]!.remove(at: index)
+            heads[account] = nil
+            queuedCount -= 1
+            entries[token]!.phase = .running
+            let item = entries[token]!.item
+            running += 1
+            runningPerAccount[account, default: 0] += 1
+            runningPerJob[item.trigger.job, default: 0] += 1
+            result.append((token, item))
+        }
+        for account in accountOrder where queues[account]?.isEmpty ?? true { queues[account] = nil }
+        accountOrder.removeAll { queues[$0] == nil }
+        // Rotate so that ties go to another account next time.
         if accountOrder.count > 1 { accountOrder.append(accountOrder.removeFirst()) }
-        return result
+        return (result, nextDue)
     }
 
-    /// Offsets changed since the last commit.
-    func offsetsToCommit() -> [KafkaTopicPartition: Int64] {
-        var result: [KafkaTopicPartition: Int64] = [:]
-        for (tp, tracker) in trackers {
-            if let offset = tracker.committable, lastCommitted[tp] != offset { result[tp] = offset }
+    /// Registers how to stop a started run; called at once if it was abandoned already.
+    func setCancel(_ token: RunToken, _ cancel: @escaping @Sendable () -> Void) {
+        guard entries[token] != nil else { return }
+        if entries[token]!.abandoned { cancel() } else { entries[token]!.cancel = cancel }
+    }
+
+    /// The run ended and is about to be recorded. From here on a revocation waits for it.
+    /// - Returns: false if the run was abandoned (its partition moved): record nothing.
+    func beginRecording(_ token: RunToken) -> Bool {
+        guard let entry = entries[token], !entry.abandoned else { return false }
+        entries[token]!.phase = .recording
+        return true
+    }
+
+    /// A started run is over (recorded or abandoned).
+    func finish(_ token: RunToken, outcome: Outcome) {
+        guard let entry = entries.removeValue(forKey: token) else { return }
+        let item = entry.item
+        let job = item.trigger.job
+        if !entry.abandoned {
+            live[item.trigger.triggerId] = nil
+            activePerJob[job, default: 1] -= 1
+            if activePerJob[job] == 0 { activePerJob[job] = nil }
         }
-        return result
-    }
-
-    func committed(_ offsets: [KafkaTopicPartition: Int64]) {
-        for (tp, offset) in offsets where trackers[tp] != nil { lastCommitted[tp] = offset }
+        if entry.phase != .queued {
+            running -= 1
+            runningPerAccount[job.account, default: 1] -= 1
+            if runningPerAccount[job.account] == 0 { runningPerAccount[job.account] = nil }
+            runningPerJob[job, default: 1] -= 1
+            if runningPerJob[job] == 0 { runningPerJob[job] = nil }
+        }
+        let tp = item.topicPartition
+        guard !entry.abandoned, partitions[tp]?.epoch == entry.epoch else { return }
+        switch outcome {
+        case .completed(let completion):
+            partitions[tp]!.index.add(recorded: completion.triggerId)
+        case .skipped:
+            partitions[tp]!.index.add(skipped: item.trigger.triggerId)
+        case .abandoned:
+            return
+        }
+        for offset in [item.offset] + entry.attached { partitions[tp]!.tracker.finish(offset) }
     }
 
     var runningCount: Int { running }
-    var inFlightCount: Int { inFlight.count }
+    var liveCount: Int { live.count }
 }

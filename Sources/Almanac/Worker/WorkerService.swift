@@ -5,24 +5,48 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 
-/// Worker role: a member of the consumer group `almanac-workers` on `triggers`.
+/// Worker role: a member of the consumer group `almanac-workers` on `triggers` (docs/workers.md).
 ///
-/// Many triggers of one partition run at once; the committed offset of a partition is the lowest
-/// one not yet finished (``PartitionOffsetTracker``). On assignment a partition is held until its
-/// idempotency set is rebuilt from the co-partitioned `executions` partition; a trigger whose
-/// `job.completed` (or `job.skipped`) exists is never started again. For each run the worker writes
-/// `job.started`, follow-up and retry triggers, `credits.charged`, then `job.completed` — charge
-/// before completion, so a crash between them re-runs the trigger and re-writes the same `chargeId`
-/// (deduplicated downstream) rather than leaving a completion without a charge.
+/// - Many triggers of one partition run at once; the committed offset of a partition is the lowest
+///   one not finished (``PartitionOffsetTracker``), so a slow run never holds back the others.
+/// - Admission is fair (``WorkerCoordinator``): a global cap, a per-account cap, accounts served
+///   round-robin; the overlap policy decides per job.
+/// - On assignment a partition is held until its idempotency index is rebuilt from the
+///   co-partitioned `executions` partition; a trigger with a `job.completed` or `job.skipped` is
+///   never started again. On revocation its runs get ``Options/handoffGrace`` to finish, then they
+///   are stopped and left to the next owner, so that one owner only records a trigger.
+/// - A run is recorded in three steps (``RunRecord``): follow-ups, then `job.completed` (the commit
+///   point), then the derived `credits.charged` and retry; a completed trigger read again gets its
+///   derived events written again, identical. Consumers see one completion per trigger id and
+///   dedupe charges by `chargeId`.
+/// - Graceful shutdown stops taking triggers, waits up to ``Options/shutdownGrace`` for running
+///   jobs, stops the rest (they run again on the next owner), commits, and leaves the group.
 public struct WorkerService: Service {
     public struct Options: Sendable {
         public var groupID = "almanac-workers"
+        /// Runs at once in this worker.
         public var maxConcurrentRuns = 64
+        /// Runs at once per account in this worker.
         public var maxConcurrentRunsPerAccount = 8
-        /// How often finished offsets are committed.
+        /// Accepted triggers waiting to start; above it the worker stops fetching until half are gone.
+        public var maxQueuedTriggers = 10_000
+        /// How often finished offsets are committed (real time).
         public var commitInterval: Duration = .milliseconds(500)
-        /// Base of the retry backoff (doubles per attempt, ±20 % jitter), in clock seconds.
+        /// Base of the retry backoff, in clock seconds: attempt n waits base × 2^(n-1), ±20 %.
         public var retryBackoffSeconds: Double = 10
+        /// Real time a revoked partition's runs get to finish before they are stopped (the partition's
+        /// next owner runs them again). The rebalance waits for it.
+        public var handoffGrace: Duration = .seconds(5)
+        /// Real time a graceful shutdown waits for running jobs before stopping them.
+        public var shutdownGrace: Duration = .seconds(30)
+        /// Events older than this (clock seconds) are left out of the idempotency index; keep it
+        /// above the `triggers` topic's retention (14 days), after which no trigger is read again.
+        public var idempotencyHorizonSeconds: Double = 15 * 86_400
+        /// How long a trigger of a job the projection does not know waits for the projection to
+        /// read `config` to its end before it is recorded as removed (real time).
+        public var unknownJobWait: Duration = .seconds(10)
+        /// In-process handlers, selected by jobs with `command: ["handler:NAME"]`.
+        public var handlers = HandlerRegistry.builtIn
         public init() {}
     }
 
@@ -39,6 +63,8 @@ public struct WorkerService: Service {
     /// Called once, when the first assigned partitions are ready to run triggers.
     public var onReady: @Sendable () -> Void = {}
 
+    /// - Parameter runner: runs jobs that are processes (normally ``ProcessRunner``); jobs that
+    ///   select a handler run with ``HandlerRunner`` over ``Options/handlers``.
     public init(kafka: KafkaConfiguration, store: ProjectionStore, publisher: EventPublisher, topics: AlmanacTopics,
                 runner: any JobRunner, pricing: PricingSchedule, clock: any WallClock, logger: Logger,
                 options: Options = Options()) {
@@ -46,7 +72,7 @@ public struct WorkerService: Service {
         self.store = store
         self.publisher = publisher
         self.topics = topics
-        self.runner = runner
+        self.runner = RunnerSelection(processes: runner, handlers: HandlerRunner(registry: options.handlers, clock: clock))
         self.pricing = pricing
         self.clock = clock
         self.logger = logger
@@ -54,101 +80,172 @@ public struct WorkerService: Service {
         self.workerID = ProcessInfo.processInfo.hostName + ":\(getpid())"
     }
 
+    /// Runs until graceful shutdown or cancellation.
+    /// - Throws: a ``KafkaError`` if the consumer cannot be created or subscribed.
     public func run() async throws {
-        var configuration = KafkaConsumerConfiguration(client: kafka, groupID: options.groupID)
-        configuration.client.clientID = "almanac-worker"
-        let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
+        let consumer = try KafkaConsumer(configuration: consumerConfiguration(), logger: logger)
+        let config = try ConfigCatchUp(kafka: kafka, topics: topics, store: store, logger: logger)
         let coordinator = WorkerCoordinator(limits: .init(maxConcurrentRuns: options.maxConcurrentRuns,
-                                                          maxConcurrentRunsPerAccount: options.maxConcurrentRunsPerAccount))
-        let (rebalances, rebalanceSink) = AsyncStream<KafkaRebalanceEvent>.makeStream()
+                                                          maxConcurrentRunsPerAccount: options.maxConcurrentRunsPerAccount,
+                                                          maxQueued: options.maxQueuedTriggers))
+        let inbox = WorkerInbox()
+        let (assignments, assignmentSink) = AsyncStream<(partitions: [KafkaTopicPartition], epoch: Int)>.makeStream()
+        let context = Context(consumer: consumer, coordinator: coordinator, inbox: inbox, config: config)
+        let logger = self.logger
         consumer.setRebalanceHandler { event in
-            // Hold newly assigned partitions until their idempotency set is rebuilt.
-            if case .assigned(let partitions) = event { consumer.pause(partitions) }
-            rebalanceSink.yield(event)
+            // On the consumer's queue, inside the rebalance: both steps complete before it does.
+            switch event {
+            case .assigned(let partitions):
+                logger.info("assigned \(Self.describe(partitions))")
+                consumer.pause(partitions)
+                let epoch = blockingAwait { await coordinator.assigned(partitions) }
+                assignmentSink.yield((partitions, epoch))
+            case .revoked(let partitions):
+                logger.info("revoked \(Self.describe(partitions)); handing them over")
+                blockingAwait { await self.handOff(Set(partitions), context) }
+            }
         }
         try consumer.subscribe(topics: [topics.triggers])
         logger.info("worker \(workerID) joined group \(options.groupID)")
 
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { await handleRebalances(rebalances, consumer: consumer, coordinator: coordinator) }
-            group.addTask { await commitLoop(consumer: consumer, coordinator: coordinator) }
-            do {
-                await withDiscardingTaskGroup { runs in
-                    // Graceful shutdown stops taking triggers; running jobs finish (timeouts bound them).
-                    while !Task.isCancelled && !Task.isShuttingDownGracefully {
-                        let messages: [KafkaConsumerMessage]
-                        do {
-                            messages = try await consumer.poll(maxMessages: 500, timeout: .milliseconds(100))
-                        } catch {
-                            if Task.isCancelled { break }
-                            logger.error("worker poll failed: \(error)")
-                            try? await Task.sleep(for: .milliseconds(200))
-                            continue
-                        }
-                        for message in messages {
-                            await accept(message, coordinator: coordinator)
-                        }
-                        for item in await coordinator.startable() {
-                            runs.addTask { await execute(item, coordinator: coordinator) }
-                        }
-                    }
-                    // Leaving the group scope waits for running jobs (their runner enforces timeouts).
-                }
+            group.addTask { await prepare(assignments, context) }
+            group.addTask { await commitLoop(context) }
+            await withDiscardingTaskGroup { runs in
+                runs.addTask { await pollLoop(context) }
+                await dispatch(context, runs: &runs)
+                await stopRuns(context)
             }
-            rebalanceSink.finish()
+            assignmentSink.finish()
             let final = await coordinator.offsetsToCommit()
-            try? await consumer.commit(final)
+            do {
+                try await consumer.commit(final)
+            } catch {
+                logger.warning("final commit failed: \(error)")
+            }
             group.cancelAll()
         }
+        // Leaving the group revokes what is left through handOff (nothing runs any more).
         await consumer.close()
+        logger.info("worker \(workerID) left group \(options.groupID)")
     }
 
-    private func handleRebalances(_ events: AsyncStream<KafkaRebalanceEvent>, consumer: KafkaConsumer, coordinator: WorkerCoordinator) async {
-        var announcedReady = false
-        for await event in events {
-            switch event {
-            case .revoked(let partitions):
-                await coordinator.revoke(partitions)
-            case .assigned(let partitions):
-                for tp in partitions {
-                    do {
-                        let ids = try await ExecutionsIndex.finishedTriggers(partition: tp.partition, topics: topics, kafka: kafka, logger: logger)
-                        await coordinator.ready(tp, finished: ids)
-                        for message in await coordinator.takeHeld(tp) { await accept(message, coordinator: coordinator) }
-                        consumer.resume([tp])
-                        logger.debug("worker ready on \(tp) with \(ids.count) finished triggers")
-                    } catch {
-                        logger.error("could not rebuild the idempotency set of \(tp): \(error)")
-                    }
+    static func describe(_ partitions: [KafkaTopicPartition]) -> String {
+        partitions.isEmpty ? "no partitions" : "\(partitions[0].topic)[\(partitions.map(\.partition).sorted().map(String.init).joined(separator: ","))]"
+    }
+
+    /// What the worker's tasks share.
+    struct Context: Sendable {
+        let consumer: KafkaConsumer
+        let coordinator: WorkerCoordinator
+        let inbox: WorkerInbox
+        let config: ConfigCatchUp
+    }
+
+    /// Consumer settings: cooperative-sticky assignment (a member joining or leaving moves only the
+    /// partitions that must move, so runs elsewhere are not disturbed); `session.timeout.ms`,
+    /// `heartbeat.interval.ms`, `max.poll.interval.ms` and `partition.assignment.strategy` given in
+    /// the Kafka properties (`--kafka-config`) win.
+    func consumerConfiguration() -> KafkaConsumerConfiguration {
+        var configuration = KafkaConsumerConfiguration(client: kafka, groupID: options.groupID)
+        configuration.client.clientID = "almanac-worker"
+        let properties = kafka.properties
+        configuration.assignmentStrategy = properties["partition.assignment.strategy"] ?? "cooperative-sticky"
+        if let ms = properties["session.timeout.ms"].flatMap(Int64.init) { configuration.sessionTimeout = .milliseconds(ms) }
+        if let ms = properties["heartbeat.interval.ms"].flatMap(Int64.init) { configuration.heartbeatInterval = .milliseconds(ms) }
+        if let ms = properties["max.poll.interval.ms"].flatMap(Int64.init) { configuration.maxPollInterval = .milliseconds(ms) }
+        return configuration
+    }
+
+    /// Fetches triggers and admits them until graceful shutdown; pauses fetching while too many
+    /// accepted triggers wait.
+    private func pollLoop(_ context: Context) async {
+        var pausedForBackPressure: Set<KafkaTopicPartition> = []
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            let messages: [KafkaConsumerMessage]
+            do {
+                messages = try await context.consumer.poll(maxMessages: 500, timeout: .milliseconds(100))
+            } catch {
+                if Task.isCancelled { break }
+                logger.error("worker poll failed: \(error)")
+                try? await Task.sleep(for: .milliseconds(200))
+                continue
+            }
+            for message in messages { await accept(message, context) }
+            let queued = await context.coordinator.queuedCount
+            if queued > options.maxQueuedTriggers && pausedForBackPressure.isEmpty {
+                pausedForBackPressure = Set(await context.coordinator.readyPartitions)
+                context.consumer.pause(Array(pausedForBackPressure))
+                logger.info("\(queued) triggers wait: fetching paused")
+            } else if !pausedForBackPressure.isEmpty && queued <= options.maxQueuedTriggers / 2 {
+                let ready = Set(await context.coordinator.readyPartitions)
+                context.consumer.resume(Array(pausedForBackPressure.intersection(ready)))
+                pausedForBackPressure = []
+            }
+        }
+        context.inbox.finish()
+    }
+
+    /// Starts runs and chores as the inbox asks, until the inbox is finished (shutdown).
+    private func dispatch(_ context: Context, runs: inout DiscardingTaskGroup) async {
+        var timer: Task<Void, Never>?
+        var timerDue: Date?
+        for await work in context.inbox.stream {
+            switch work {
+            case .chore(let chore):
+                runs.addTask { await perform(chore, context) }
+            case .wake:
+                context.inbox.tookWake()
+                guard !Task.isShuttingDownGracefully else { continue }
+                let (items, nextDue) = await context.coordinator.startable(now: clock.now())
+                for (token, item) in items {
+                    runs.addTask { await execute(token, item, context) }
                 }
-                if !announcedReady && !partitions.isEmpty {
-                    announcedReady = true
-                    onReady()
+                // A retry waiting for its notBefore: wake when it is due.
+                if let nextDue, nextDue != timerDue {
+                    timer?.cancel()
+                    timerDue = nextDue
+                    let clock = self.clock
+                    let inbox = context.inbox
+                    timer = Task {
+                        try? await clock.sleep(until: nextDue)
+                        if !Task.isCancelled { inbox.wake() }
+                    }
+                } else if nextDue == nil {
+                    timerDue = nil
                 }
             }
         }
+        timer?.cancel()
     }
 
-    private func commitLoop(consumer: KafkaConsumer, coordinator: WorkerCoordinator) async {
+    /// Graceful shutdown: waits up to the grace for running jobs, then stops the rest.
+    private func stopRuns(_ context: Context) async {
+        let deadline = ContinuousClock.now + options.shutdownGrace
+        while await context.coordinator.runningCount > 0 && ContinuousClock.now < deadline && !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        let stopped = await context.coordinator.abandonAll()
+        if stopped > 0 { logger.warning("shutdown: stopped \(stopped) run(s) still going; their next owner runs them again") }
+    }
+
+    private func commitLoop(_ context: Context) async {
         while !Task.isCancelled {
             try? await Task.sleep(for: options.commitInterval)
-            let offsets = await coordinator.offsetsToCommit()
+            let offsets = await context.coordinator.offsetsToCommit()
             guard !offsets.isEmpty else { continue }
             do {
-                try await consumer.commit(offsets)
-                await coordinator.committed(offsets)
+                try await context.consumer.commit(offsets)
+                await context.coordinator.committed(offsets)
             } catch {
                 logger.debug("commit failed (will retry): \(error)")
             }
         }
     }
 
-    private func accept(_ message: KafkaConsumerMessage, coordinator: WorkerCoordinator) async {
-        // Fetched before its partition was held: keep it until the idempotency set is rebuilt.
-        guard await coordinator.isReady(message.topicPartition) else {
-            await coordinator.hold(message)
-            return
-        }
+    /// Decodes and admits one trigger message.
+    func accept(_ message: KafkaConsumerMessage, _ context: Context) async {
+        guard await context.coordinator.take(message) else { return }
         let trigger: JobTriggered
         do throws(EventDecodingError) {
             let envelope = try EventCodec.decode(message.value)
@@ -158,87 +255,27 @@ public struct WorkerService: Service {
             trigger = t
         } catch {
             logger.warning("rejected \(message.topic)[\(message.partition)]@\(message.offset): \(error)")
-            try? await publisher.reject(message, error, by: "worker", at: clock.now())
-            await coordinator.discard(message.topicPartition, offset: message.offset)
+            _ = await publishUntilWritten([.eventRejected(EventRejected(
+                topic: message.topic, partition: message.partition, offset: message.offset, key: message.keyString, raw: message.value,
+                reason: error.reason, detail: error.detail, rejectedBy: "worker"))], at: clock.now(), what: "a rejection")
+            await context.coordinator.discard(message.topicPartition, offset: message.offset)
             return
         }
         let item = WorkItem(trigger: trigger, topicPartition: message.topicPartition, offset: message.offset)
-        let overlap = store.state.job(trigger.job)?.config.overlap ?? .skip
-        // Manual, follow-up and retry runs are explicit requests: overlap policy applies to scheduled runs.
-        switch await coordinator.admit(item, overlap: trigger.source == .scheduled ? overlap : .allow) {
+        // Manual, follow-up and retry runs are explicit requests: the overlap policy applies to
+        // scheduled runs. A job the projection does not know yet is decided when it runs.
+        let overlap = trigger.source == .scheduled ? (store.state.job(trigger.job)?.config.overlap ?? .allow) : .allow
+        switch await context.coordinator.admit(item, overlap: overlap) {
+        case .notOwned, .attached:
+            break
         case .duplicate:
             logger.debug("trigger \(trigger.triggerId) already handled; not started again")
-        case .skipOverlap:
-            let skipped = JobSkipped(triggerId: trigger.triggerId, job: trigger.job, scheduledFor: trigger.scheduledFor,
-                                     reason: .overlap, detail: "previous run still going")
-            do {
-                try await publisher.publish(.jobSkipped(skipped), at: clock.now())
-                await coordinator.finish(item, ran: false)
-            } catch {
-                logger.error("could not record overlap skip of \(trigger.triggerId): \(error)")
-            }
+        case .skipOverlap(let epoch):
+            if !context.inbox.add(.skipOverlap(item, epoch: epoch)) { await context.coordinator.abandonChore(item.topicPartition, epoch: epoch) }
+        case .recover(let completion, let epoch):
+            if !context.inbox.add(.recover(item, completion, epoch: epoch)) { await context.coordinator.abandonChore(item.topicPartition, epoch: epoch) }
         case .accepted:
-            break
+            context.inbox.wake()
         }
-    }
-
-    private func execute(_ item: WorkItem, coordinator: WorkerCoordinator) async {
-        let trigger = item.trigger
-        do {
-            if let notBefore = trigger.notBefore { try await clock.sleep(until: notBefore) }
-            try await runAndRecord(trigger)
-            await coordinator.finish(item, ran: true)
-        } catch {
-            // Not finishing leaves the offset uncommitted: the trigger is retried after a restart.
-            logger.error("run of \(trigger.triggerId) could not be recorded: \(error)")
-            await coordinator.finish(item, ran: true)
-        }
-    }
-
-    private func runAndRecord(_ trigger: JobTriggered) async throws {
-        let executionId = UUID().uuidString.lowercased()
-        let startedAt = clock.now()
-        guard let job = store.state.job(trigger.job) else {
-            let completed = JobCompleted(triggerId: trigger.triggerId, executionId: executionId, job: trigger.job, status: .failed,
-                                         attempt: trigger.attempt, exitCode: nil, startedAt: startedAt, finishedAt: startedAt,
-                                         usage: .none, error: "job \(trigger.job) is not configured (app removed?)")
-            try await publisher.publish(.jobCompleted(completed), at: startedAt)
-            return
-        }
-        try await publisher.publish(.jobStarted(JobStarted(triggerId: trigger.triggerId, executionId: executionId, job: trigger.job,
-                                                           worker: workerID, startedAt: startedAt, attempt: trigger.attempt)), at: startedAt)
-        let request = RunRequest(trigger: trigger, job: job.config, baseDirectory: job.config.workingDirectory,
-                                 timeout: .seconds(job.config.timeoutSeconds))
-        let result = await runner.run(request)
-        let finishedAt = clock.now()
-        var events: [AlmanacEvent] = []
-        var followUpIDs: [TriggerID] = []
-        var errors = result.error.map { [$0] } ?? []
-        for (index, followUp) in result.followUps.enumerated() {
-            guard store.state.job(JobKey(account: trigger.job.account, app: trigger.job.app, job: followUp.job)) != nil else {
-                errors.append("follow-up \(index + 1): app \(trigger.job.app) has no job \"\(followUp.job)\"")
-                continue
-            }
-            let id = trigger.triggerId.followUp(followUp.job, number: index + 1)
-            followUpIDs.append(id)
-            events.append(.jobTriggered(JobTriggered(
-                triggerId: id, job: JobKey(account: trigger.job.account, app: trigger.job.app, job: followUp.job),
-                scheduledFor: finishedAt, source: .enqueue, params: followUp.params, parentTriggerId: trigger.triggerId)))
-        }
-        if result.status != .succeeded, trigger.attempt <= job.config.retries {
-            let backoff = options.retryBackoffSeconds * pow(2, Double(trigger.attempt - 1)) * Double.random(in: 0.8...1.2)
-            events.append(.jobTriggered(JobTriggered(
-                triggerId: trigger.triggerId.retry(attempt: trigger.attempt + 1), job: trigger.job, scheduledFor: trigger.scheduledFor,
-                source: .retry, attempt: trigger.attempt + 1, params: trigger.params, parentTriggerId: trigger.triggerId,
-                notBefore: finishedAt.addingTimeInterval(backoff))))
-        }
-        let completed = JobCompleted(triggerId: trigger.triggerId, executionId: executionId, job: trigger.job, status: result.status,
-                                     attempt: trigger.attempt, exitCode: result.exitCode, startedAt: startedAt, finishedAt: finishedAt,
-                                     usage: result.usage, followUps: followUpIDs, stdoutTail: result.stdoutTail,
-                                     stderrTail: result.stderrTail, error: errors.isEmpty ? nil : errors.joined(separator: "; "))
-        let charge = Pricer.charge(for: completed, complexity: job.config.complexity, table: pricing.table(at: trigger.scheduledFor))
-        events.append(.creditsCharged(charge))
-        try await publisher.publish(events, at: finishedAt)
-        try await publisher.publish(.jobCompleted(completed), at: finishedAt)
     }
 }

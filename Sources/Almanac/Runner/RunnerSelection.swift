@@ -1,0 +1,31 @@
+import AlmanacCore
+
+/// Runs each job with the runner its config selects: a registered Swift handler
+/// (``HandlerRunner``) or a process (any other runner, normally ``ProcessRunner``).
+public struct RunnerSelection: JobRunner {
+    public let processes: any JobRunner
+    public let handlers: HandlerRunner
+
+    public init(processes: any JobRunner, handlers: HandlerRunner) {
+        self.processes = processes
+        self.handlers = handlers
+    }
+
+    public func run(_ request: RunRequest) async -> RunResult {
+        request.job.handlerName == nil ? await processes.run(request) : await handlers.run(request)
+    }
+}
+
+extension JobConfiguration {
+    /// Prefix of a `command` that selects an in-process handler: `command: ["handler:csv-import"]`.
+    public static let handlerCommandPrefix = "handler:"
+
+    /// The registered ``JobHandler`` this job runs in-process, if it selects one, else nil (a
+    /// process). Until app configs have a `handler` field of their own, a job selects handler
+    /// `NAME` with the one-element command `["handler:NAME"]`.
+    public var handlerName: String? {
+        guard command.count == 1, let first = command.first, first.hasPrefix(Self.handlerCommandPrefix) else { return nil }
+        let name = String(first.dropFirst(Self.handlerCommandPrefix.count))
+        return name.isEmpty ? nil : name
+    }
+}

@@ -1,0 +1,91 @@
+import AlmanacCore
+import Foundation
+import Kafka
+
+/// Handing revoked partitions over, and the offsets to commit.
+extension WorkerCoordinator {
+    // MARK: Revocation
+
+    /// First step of handing partitions over: stop admitting and starting their triggers. Queued
+    /// triggers are dropped (unfinished offsets: the next owner reads them).
+    func beginRevoke(_ tps: Set<KafkaTopicPartition>) {
+        for tp in tps {
+            building[tp] = nil
+            held[tp] = nil
+            partitions[tp]?.revoking = true
+        }
+        for (token, entry) in entries where entry.phase == .queued && tps.contains(entry.item.topicPartition) {
+            remove(queued: token, entry)
+        }
+    }
+
+    /// Runs (not yet recording) and writes (recordings, skips, recoveries) still going on `tps`.
+    func revokeProgress(_ tps: Set<KafkaTopicPartition>) -> (running: Int, writing: Int) {
+        var runs = 0
+        var writes = tps.reduce(0) { $0 + (partitions[$1]?.chores ?? 0) }
+        for entry in entries.values where !entry.abandoned && tps.contains(entry.item.topicPartition) {
+            if entry.phase == .recording { writes += 1 } else { runs += 1 }
+        }
+        return (runs, writes)
+    }
+
+    /// Gives up the runs on `tps` that have not started recording: they are stopped and never
+    /// recorded here; the next owner runs them again.
+    /// - Returns: how many were abandoned.
+    @discardableResult
+    func abandonRuns(_ tps: Set<KafkaTopicPartition>) -> Int {
+        var count = 0
+        for (token, entry) in entries where !entry.abandoned && entry.phase == .running && tps.contains(entry.item.topicPartition) {
+            entries[token]!.abandoned = true
+            live[entry.item.trigger.triggerId] = nil
+            activePerJob[entry.item.trigger.job, default: 1] -= 1
+            if activePerJob[entry.item.trigger.job] == 0 { activePerJob[entry.item.trigger.job] = nil }
+            entry.cancel?()
+            count += 1
+        }
+        return count
+    }
+
+    /// Last step of a hand-over: forgets the partitions.
+    /// - Returns: their committable offsets not committed yet, to commit before letting go.
+    func drop(_ tps: Set<KafkaTopicPartition>) -> [KafkaTopicPartition: Int64] {
+        var offsets: [KafkaTopicPartition: Int64] = [:]
+        for tp in tps {
+            if let state = partitions.removeValue(forKey: tp), let offset = state.tracker.committable, lastCommitted[tp] != offset {
+                offsets[tp] = offset
+            }
+            lastCommitted[tp] = nil
+            building[tp] = nil
+            held[tp] = nil
+        }
+        return offsets
+    }
+
+    /// Stops every run at once (graceful shutdown after its grace): they are abandoned.
+    func abandonAll() -> Int { abandonRuns(Set(entries.values.map(\.item.topicPartition))) }
+
+    func remove(queued token: RunToken, _ entry: Entry) {
+        entries[token] = nil
+        live[entry.item.trigger.triggerId] = nil
+        let job = entry.item.trigger.job
+        activePerJob[job, default: 1] -= 1
+        if activePerJob[job] == 0 { activePerJob[job] = nil }
+        queues[job.account]?.removeAll { $0 == token }
+        queuedCount -= 1
+    }
+
+    // MARK: Commits
+
+    /// Offsets changed since the last commit.
+    func offsetsToCommit() -> [KafkaTopicPartition: Int64] {
+        var result: [KafkaTopicPartition: Int64] = [:]
+        for (tp, state) in partitions {
+            if let offset = state.tracker.committable, lastCommitted[tp] != offset { result[tp] = offset }
+        }
+        return result
+    }
+
+    func committed(_ offsets: [KafkaTopicPartition: Int64]) {
+        for (tp, offset) in offsets where partitions[tp] != nil { lastCommitted[tp] = offset }
+    }
+}

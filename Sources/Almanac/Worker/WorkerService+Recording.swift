@@ -1,0 +1,135 @@
+import AlmanacCore
+import Foundation
+import Kafka
+
+extension WorkerService {
+    /// Runs one started trigger and records it (``RunRecord``): `job.started`, the run, follow-ups,
+    /// `job.completed`, then the charge and retry. A run stopped by a hand-off or shutdown is not
+    /// recorded; its offset stays unfinished, so the trigger is read and run again.
+    func execute(_ token: RunToken, _ item: WorkItem, _ context: Context) async {
+        defer { context.inbox.wake() }
+        let coordinator = context.coordinator
+        let trigger = item.trigger
+        guard let job = await configuredJob(trigger.job, context) else {
+            await coordinator.finish(token, outcome: await recordRemoved(trigger) ? .skipped : .abandoned)
+            return
+        }
+        let executionId = UUID().uuidString.lowercased()
+        let startedAt = clock.now()
+        let started = JobStarted(triggerId: trigger.triggerId, executionId: executionId, job: trigger.job, worker: workerID,
+                                 startedAt: startedAt, attempt: trigger.attempt)
+        guard await publishUntilWritten([.jobStarted(started)], at: startedAt, what: "the start of \(trigger.triggerId)") else {
+            await coordinator.finish(token, outcome: .abandoned)
+            return
+        }
+        let request = RunRequest(trigger: trigger, job: job.config, baseDirectory: job.config.workingDirectory,
+                                 timeout: .seconds(job.config.timeoutSeconds))
+        let runner = self.runner
+        let run = Task { await runner.run(request) }
+        await coordinator.setCancel(token) { run.cancel() }
+        let result = await withTaskCancellationHandler { await run.value } onCancel: { run.cancel() }
+        let finishedAt = clock.now()
+        guard !result.interrupted, await coordinator.beginRecording(token) else {
+            logger.info("run of \(trigger.triggerId) stopped before it was recorded; it runs again on the partition's next owner")
+            await coordinator.finish(token, outcome: .abandoned)
+            return
+        }
+        let state = store.state
+        let (followUps, problems) = RunRecord.followUps(of: trigger, result: result, finishedAt: finishedAt) { name in
+            state.job(JobKey(account: trigger.job.account, app: trigger.job.app, job: name)) != nil
+        }
+        let completion = RunRecord.completion(of: trigger, executionId: executionId, result: result, startedAt: startedAt,
+                                              finishedAt: finishedAt, followUps: followUps, problems: problems)
+        let derived = RunRecord.derived(from: completion, trigger: trigger, complexity: job.config.complexity, pricing: pricing,
+                                        retries: job.config.retries, retryBackoffSeconds: options.retryBackoffSeconds)
+        var recorded = await publishUntilWritten(followUps.map { .jobTriggered($0) }, at: finishedAt, what: "follow-ups of \(trigger.triggerId)")
+        if recorded {
+            recorded = await publishUntilWritten([.jobCompleted(completion)], at: finishedAt, what: "the completion of \(trigger.triggerId)")
+        }
+        if recorded {
+            // After the commit point: if this fails (shutdown), the trigger is read again and
+            // whoever reads it writes these from the completion.
+            recorded = await publishUntilWritten(derived, at: finishedAt, what: "the charge of \(trigger.triggerId)")
+        }
+        await coordinator.finish(token, outcome: recorded ? .completed(completion) : .abandoned)
+    }
+
+    /// Writes the events of a trigger that does not run.
+    func perform(_ chore: WorkerInbox.Chore, _ context: Context) async {
+        switch chore {
+        case .skipOverlap(let item, let epoch):
+            let trigger = item.trigger
+            let skipped = JobSkipped(triggerId: trigger.triggerId, job: trigger.job, scheduledFor: trigger.scheduledFor,
+                                     reason: .overlap, detail: "previous run still going")
+            let written = await publishUntilWritten([.jobSkipped(skipped)], at: clock.now(), what: "the overlap skip of \(trigger.triggerId)")
+            await finishChore(item, epoch: epoch, written: written, context)
+        case .recover(let item, let completion, let epoch):
+            // The completion is in the log, so the run is over; its charge and retry may not be.
+            guard let job = store.state.job(item.trigger.job)?.config else {
+                // No longer configured: nothing to price it by, and a removed job is not charged.
+                logger.warning("trigger \(item.trigger.triggerId) completed before, but its job is no longer configured: charge not written again")
+                await finishChore(item, epoch: epoch, written: true, context)
+                return
+            }
+            let events = RunRecord.derived(from: completion, trigger: item.trigger, complexity: job.complexity, pricing: pricing,
+                                           retries: job.retries, retryBackoffSeconds: options.retryBackoffSeconds)
+            logger.debug("trigger \(item.trigger.triggerId) completed before: writing its charge again (same chargeId)")
+            let written = await publishUntilWritten(events, at: completion.finishedAt, what: "the charge of \(item.trigger.triggerId)")
+            await finishChore(item, epoch: epoch, written: written, context)
+        }
+    }
+
+    private func finishChore(_ item: WorkItem, epoch: Int, written: Bool, _ context: Context) async {
+        if written {
+            await context.coordinator.finishChore(item.topicPartition, offset: item.offset, epoch: epoch)
+        } else {
+            await context.coordinator.abandonChore(item.topicPartition, epoch: epoch)
+        }
+    }
+
+    /// The job's configuration; for a job the projection does not know, after waiting (bounded)
+    /// for the projection to read `config` to its end (the trigger may be newer than our view).
+    private func configuredJob(_ key: JobKey, _ context: Context) async -> SchedulerState.JobState? {
+        if let job = store.state.job(key) { return job }
+        _ = await context.config.waitForEnd(timeout: options.unknownJobWait)
+        return store.state.job(key)
+    }
+
+    /// Records a trigger whose job is not configured (app removed, job deleted) as
+    /// `job.skipped(removed)`: it did not run, so it is not charged.
+    /// - Returns: whether the record was written.
+    private func recordRemoved(_ trigger: JobTriggered) async -> Bool {
+        let now = clock.now()
+        let detail = "job \(trigger.job) is not configured (app removed or job deleted)"
+        logger.warning("trigger \(trigger.triggerId): \(detail); skipped")
+        let event: AlmanacEvent
+        if let removed = SkipReason(rawValue: "removed") {
+            event = .jobSkipped(JobSkipped(triggerId: trigger.triggerId, job: trigger.job, scheduledFor: trigger.scheduledFor,
+                                           reason: removed, detail: detail))
+        } else {
+            // Until SkipReason has `removed` (docs/workers.md): a failed completion, not charged.
+            event = .jobCompleted(JobCompleted(triggerId: trigger.triggerId, executionId: UUID().uuidString.lowercased(), job: trigger.job,
+                                               status: .failed, attempt: trigger.attempt, exitCode: nil, startedAt: now, finishedAt: now,
+                                               usage: .none, error: detail))
+        }
+        return await publishUntilWritten([event], at: now, what: "the removal skip of \(trigger.triggerId)")
+    }
+
+    /// Publishes `events` in order, retrying (0.2 s doubling to 5 s) until they are acknowledged.
+    /// - Returns: false if the task was cancelled first (shutdown).
+    func publishUntilWritten(_ events: [AlmanacEvent], at time: Date, what: String) async -> Bool {
+        guard !events.isEmpty else { return true }
+        var delay = 0.2
+        while true {
+            do {
+                try await publisher.publish(events, at: time)
+                return true
+            } catch {
+                if Task.isCancelled { return false }
+                logger.error("could not write \(what) (retrying in \(delay) s): \(error)")
+                try? await Task.sleep(for: .milliseconds(Int64(delay * 1000)))
+                delay = min(delay * 2, 5)
+            }
+        }
+    }
+}

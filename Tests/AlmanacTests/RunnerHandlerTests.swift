@@ -1,0 +1,121 @@
+@testable import Almanac
+import AlmanacCore
+import Foundation
+import Testing
+
+/// In-process handlers: selection by name, the context, reporting, failures, timeout by cancellation.
+@Suite struct RunnerHandlerTests {
+    static func request(_ command: [String], params: JSONValue? = nil, timeout: Int = 30, env: [String: String] = [:]) -> RunRequest {
+        let trigger = JobTriggered(triggerId: TriggerID("acme/app/job@2026-03-02T13:00Z~2"), job: JobKey(account: "acme", app: "app", job: "job"),
+                                   scheduledFor: Date(timeIntervalSince1970: 1_772_456_400), source: .retry, attempt: 2, params: params)
+        return RunRequest(trigger: trigger, job: JobConfiguration(name: "job", schedule: nil, command: command, env: env),
+                          baseDirectory: "/srv/apps", timeout: .seconds(timeout))
+    }
+
+    static func runner(_ configure: (inout HandlerRegistry) -> Void = { _ in }) -> HandlerRunner {
+        var registry = HandlerRegistry.builtIn
+        configure(&registry)
+        var runner = HandlerRunner(registry: registry, clock: SystemWallClock())
+        runner.killGrace = 0.5
+        return runner
+    }
+
+    @Test func handlerName_isSelectedByAOneElementHandlerCommand() {
+        #expect(JobConfiguration(name: "j", schedule: nil, command: ["handler:csv-import"]).handlerName == "csv-import")
+        #expect(JobConfiguration(name: "j", schedule: nil, command: ["handler:"]).handlerName == nil)
+        #expect(JobConfiguration(name: "j", schedule: nil, command: ["handler:x", "arg"]).handlerName == nil)
+        #expect(JobConfiguration(name: "j", schedule: nil, command: ["/bin/true"]).handlerName == nil)
+    }
+
+    @Test func run_givesTheContext_andCollectsUsageFollowUpsAndOutput() async {
+        let seen = Box<JobContext>()
+        let runner = Self.runner { registry in
+            registry.register("import") { context in
+                seen.set(context)
+                context.report.usage(emails: 2)
+                context.report.usage(ai: [.init(model: "m", inputTokens: 10, outputTokens: 1)], emails: 1)
+                #expect(context.report.usage(emails: -1) != nil)
+                context.report.followUp("import", params: .object(["offset": .int(500)]))
+                context.log("imported 500 rows")
+            }
+        }
+        let result = await runner.run(Self.request(["handler:import"], params: .object(["offset": .int(0)]), env: ["TOKEN": "t"]))
+        #expect(result.status == .succeeded && !result.interrupted)
+        #expect(result.usage == RunUsage(ai: [.init(model: "m", inputTokens: 10, outputTokens: 1)], emails: 3))
+        #expect(result.followUps == [FollowUpRequest(job: "import", params: .object(["offset": .int(500)]))])
+        #expect(result.stdoutTail == "imported 500 rows\n")
+        #expect(result.error?.contains("usage cannot be negative") == true)
+        let context = seen.get()!
+        #expect(context.params == .object(["offset": .int(0)]) && context.attempt == 2)
+        #expect(context.environment["ALMANAC_TRIGGER_ID"] == "acme/app/job@2026-03-02T13:00Z~2")
+        #expect(context.environment["ALMANAC_ATTEMPT"] == "2" && context.environment["TOKEN"] == "t")
+        #expect(context.environment["PATH"] == nil && context.environment["ALMANAC_REPORT_FD"] == nil)
+        #expect(context.workingDirectory == "/srv/apps")
+    }
+
+    @Test func run_whenTheHandlerThrows_fails_withTheErrorText() async {
+        let result = await Self.runner().run(Self.request(["handler:almanac.fail"], params: .object(["message": .string("no input file")])))
+        #expect(result.status == .failed && result.error?.contains("no input file") == true)
+    }
+
+    @Test func run_whenTheTimeoutPasses_cancelsTheHandler_andTimesOut() async {
+        let cancelled = Box<Bool>()
+        let runner = Self.runner { registry in
+            registry.register("slow") { _ in
+                do { try await Task.sleep(for: .seconds(30)) } catch { cancelled.set(true); throw error }
+            }
+        }
+        let start = ContinuousClock.now
+        let result = await runner.run(Self.request(["handler:slow"], timeout: 1))
+        #expect(result.status == .timedOut && result.error?.contains("timed out after 1 s") == true)
+        #expect(ContinuousClock.now - start < .seconds(10), "far less than the handler's 30 s (bound loose for loaded machines)")
+        #expect(cancelled.get() == true)
+    }
+
+    @Test func run_whenAHandlerIgnoresCancellation_itIsLeftBehind_andTheRunStillEnds() async {
+        let runner = Self.runner { registry in
+            registry.register("stubborn") { _ in
+                let end = ContinuousClock.now + .seconds(20)
+                while ContinuousClock.now < end { try? await Task.sleep(for: .milliseconds(50)) }
+            }
+        }
+        let start = ContinuousClock.now
+        let result = await runner.run(Self.request(["handler:stubborn"], timeout: 1))
+        #expect(result.status == .timedOut && result.error?.contains("left running") == true)
+        #expect(ContinuousClock.now - start < .seconds(10), "the run does not wait for the handler's 20 s")
+    }
+
+    @Test func run_whenTheCallingTaskIsCancelled_isInterrupted() async {
+        let runner = Self.runner()
+        let task = Task { await runner.run(Self.request(["handler:almanac.sleep"], params: .object(["seconds": .int(30)]))) }
+        try? await Task.sleep(for: .milliseconds(100))
+        task.cancel()
+        let result = await task.value
+        #expect(result.interrupted && result.status == .failed)
+    }
+
+    @Test func run_ofAnUnknownHandler_failsNamingTheRegisteredOnes() async {
+        let result = await Self.runner().run(Self.request(["handler:nope"]))
+        #expect(result.status == .failed && result.error?.contains("almanac.noop") == true)
+    }
+
+    @Test func selection_sendsHandlerJobsToHandlers_andTheRestToProcesses() async {
+        let selection = RunnerSelection(processes: ProcessRunner(clock: SystemWallClock()), handlers: Self.runner())
+        #expect(await selection.run(Self.request(["handler:almanac.noop"])).status == .succeeded)
+        var request = Self.request(["/bin/sh", "-c", "exit 3"])
+        request.baseDirectory = "/"
+        let process = await selection.run(request)
+        #expect(process.status == .failed && process.exitCode == 3, "\(process)")
+        request.baseDirectory = "/no/such/folder"
+        #expect(await selection.run(request).error?.contains("working directory /no/such/folder is not a directory") == true)
+    }
+}
+
+/// A value set from another task.
+final class Box<Value: Sendable>: Sendable {
+    private let value = Mutex<Value?>(nil)
+    func set(_ newValue: Value) { value.withLock { $0 = newValue } }
+    func get() -> Value? { value.withLock { $0 } }
+}
+
+import Synchronization

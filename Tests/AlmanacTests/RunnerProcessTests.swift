@@ -1,0 +1,63 @@
+@testable import Almanac
+import AlmanacCore
+import Foundation
+import Testing
+
+/// The process runner's ends: the job's own exit ends the run (leftovers of its group killed),
+/// closing its pipes does not escape the timeout, cancellation stops the group.
+@Suite struct RunnerProcessTests {
+    static func request(_ script: String, timeout: Int = 30) -> RunRequest {
+        let trigger = JobTriggered(triggerId: TriggerID("acme/app/job@2026-03-02T13:00Z"), job: JobKey(account: "acme", app: "app", job: "job"),
+                                   scheduledFor: Date(), source: .manual)
+        return RunRequest(trigger: trigger, job: JobConfiguration(name: "job", schedule: nil, command: ["/bin/sh", "-c", script]),
+                          baseDirectory: nil, timeout: .seconds(timeout))
+    }
+
+    static var runner: ProcessRunner {
+        var runner = ProcessRunner(clock: SystemWallClock())
+        runner.killGrace = 1
+        return runner
+    }
+
+    static func alive(_ pid: Int32) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return false }
+        let state = stat.split(separator: ")").last?.split(separator: " ").first
+        return state != "Z" && state != "X"
+    }
+
+    @Test func run_whenTheJobExits_endsAtOnce_andKillsWhatItLeftInItsGroup() async throws {
+        let start = ContinuousClock.now
+        let result = await Self.runner.run(Self.request("sleep 30 & echo $!; exit 0"))
+        #expect(result.status == .succeeded)
+        #expect(ContinuousClock.now - start < .seconds(10), "a background child holding stdout must not keep the run going (30 s)")
+        let pid = try #require(Int32(result.stdoutTail.trimmingCharacters(in: .whitespacesAndNewlines)))
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(!Self.alive(pid))
+    }
+
+    @Test func run_whenTheJobClosesItsPipes_andKeepsRunning_stillTimesOut() async {
+        let start = ContinuousClock.now
+        let result = await Self.runner.run(Self.request("exec 1>&- 2>&- 3>&- 0<&-; sleep 30", timeout: 1))
+        #expect(result.status == .timedOut)
+        #expect(ContinuousClock.now - start < .seconds(10))
+    }
+
+    @Test func run_whenCancelled_stopsTheProcessGroup_andIsInterrupted() async throws {
+        let runner = Self.runner
+        let task = Task { await runner.run(Self.request("sleep 30 & echo $! >&3; sleep 30")) }
+        try await Task.sleep(for: .milliseconds(300))
+        let start = ContinuousClock.now
+        task.cancel()
+        let result = await task.value
+        #expect(result.interrupted && result.status == .failed && result.error?.contains("interrupted") == true)
+        #expect(ContinuousClock.now - start < .seconds(10))
+    }
+
+    @Test func run_whenCancelledAfterTheJobExited_keepsItsResult() async {
+        let runner = Self.runner
+        let task = Task { await runner.run(Self.request("true")) }
+        let result = await task.value
+        task.cancel()
+        #expect(result.status == .succeeded && !result.interrupted)
+    }
+}

@@ -1,0 +1,57 @@
+@testable import Almanac
+import AlmanacCore
+import Foundation
+import Testing
+
+/// Report lines whose totals would overflow (or exceed the bound that keeps pricing in range) are
+/// rejected whole; the rest of the report stands.
+@Suite struct RunnerReportLimitsTests {
+    @Test func usage_whenATotalWouldOverflow_rejectsTheLine_andKeepsTheEarlierOnes() {
+        let max = Int64.max
+        let text = """
+            {"type":"usage","emails":5}
+            {"type":"usage","emails":\(max)}
+            {"type":"usage","sms":\(RunReport.maximumQuantity)}
+            {"type":"usage","sms":1,"emails":1}
+            """
+        let report = RunReport(parsing: Array(text.utf8))
+        #expect(report.usage.emails == 5)
+        #expect(report.usage.sms == RunReport.maximumQuantity)
+        #expect(report.errors.count == 2)
+        #expect(report.errors[0].hasPrefix("report line 2") && report.errors[0].contains("emails"))
+        #expect(report.errors[1].hasPrefix("report line 4"), "all or nothing: its email was not added either")
+    }
+
+    @Test func usage_addsTokensPerModel() {
+        let text = """
+            {"type":"usage","ai":[{"model":"m","inputTokens":10,"outputTokens":1},{"model":"n","inputTokens":1,"outputTokens":1}]}
+            {"type":"usage","ai":[{"model":"m","inputTokens":5,"outputTokens":2}]}
+            """
+        let report = RunReport(parsing: Array(text.utf8))
+        #expect(report.usage.ai == [RunUsage.AITokens(model: "m", inputTokens: 15, outputTokens: 3),
+                                    RunUsage.AITokens(model: "n", inputTokens: 1, outputTokens: 1)])
+        #expect(report.errors.isEmpty)
+    }
+
+    @Test func usage_whenTokensPassTheBound_rejectsTheLine_andLaterLinesStillAdd() {
+        let text = """
+            {"type":"usage","ai":[{"model":"m","inputTokens":\(Int64.max - 1),"outputTokens":0}]}
+            {"type":"usage","ai":[{"model":"m","inputTokens":2,"outputTokens":0}]}
+            """
+        let report = RunReport(parsing: Array(text.utf8))
+        #expect(report.usage.ai == [RunUsage.AITokens(model: "m", inputTokens: 2, outputTokens: 0)])
+        #expect(report.errors.count == 1 && report.errors[0].contains("m input tokens"))
+    }
+
+    @Test func numbers_tooLargeForInt64_areNamed() {
+        let report = RunReport(parsing: Array(#"{"type":"usage","emails":99999999999999999999}"#.utf8))
+        #expect(report.usage.emails == 0 && report.errors.count == 1)
+    }
+
+    @Test func followUps_beyondTheLimit_areRejected() {
+        var report = RunReport()
+        for n in 0..<RunReport.maximumFollowUps { #expect(report.addFollowUp(FollowUpRequest(job: "j", params: .int(Int64(n)))) == nil) }
+        #expect(report.addFollowUp(FollowUpRequest(job: "j", params: nil)) != nil)
+        #expect(report.followUps.count == RunReport.maximumFollowUps)
+    }
+}

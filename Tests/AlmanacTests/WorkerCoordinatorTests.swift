@@ -1,0 +1,164 @@
+@testable import Almanac
+import AlmanacCore
+import Foundation
+import Kafka
+import Synchronization
+import Testing
+
+/// The worker's bookkeeping driven directly: admission, overlap, fairness, idempotency, hand-off.
+@Suite struct WorkerCoordinatorTests {
+    static let tp = KafkaTopicPartition(topic: "almanac.triggers", partition: 3)
+    static let now = Date(timeIntervalSince1970: 1_772_456_400)  // 2026-03-02T13:00Z
+
+    static func item(_ id: String, account: String = "acme", job: String = "sync", offset: Int64,
+                     source: TriggerSource = .manual, notBefore: Date? = nil) -> WorkItem {
+        WorkItem(trigger: JobTriggered(triggerId: TriggerID(id), job: JobKey(account: account, app: "app", job: job), scheduledFor: now,
+                                       source: source, notBefore: notBefore),
+                 topicPartition: tp, offset: offset)
+    }
+
+    /// A coordinator owning `tp` with an index.
+    static func coordinator(limits: WorkerCoordinator.Limits = .init(), index: PartitionIndex = PartitionIndex()) async -> WorkerCoordinator {
+        let coordinator = WorkerCoordinator(limits: limits)
+        let epoch = await coordinator.assigned([tp])
+        #expect(await coordinator.ready(tp, index: index, epoch: epoch)?.count == 0)
+        return coordinator
+    }
+
+    static func completion(_ id: String, status: RunStatus = .succeeded) -> JobCompleted {
+        JobCompleted(triggerId: TriggerID(id), executionId: "e-\(id)", job: JobKey(account: "acme", app: "app", job: "sync"),
+                     status: status, attempt: 1, exitCode: 0, startedAt: now, finishedAt: now.addingTimeInterval(2), usage: .none,
+                     stdoutTail: "lots of output")
+    }
+
+    @Test func offsets_whenALaterRunFinishesFirst_commitStopsAtTheUnfinishedOne() async {
+        let c = await Self.coordinator()
+        #expect(await c.admit(Self.item("slow", offset: 0), overlap: .allow) == .accepted)
+        #expect(await c.admit(Self.item("quick", offset: 1), overlap: .allow) == .accepted)
+        let started = await c.startable(now: Self.now).items
+        #expect(started.map(\.1.offset) == [0, 1])
+        #expect(await c.beginRecording(started[1].0))
+        await c.finish(started[1].0, outcome: .completed(Self.completion("quick")))
+        #expect(await c.offsetsToCommit() == [Self.tp: 0])
+        await c.finish(started[0].0, outcome: .completed(Self.completion("slow")))
+        #expect(await c.offsetsToCommit() == [Self.tp: 2])
+    }
+
+    @Test func admit_whenPolicyIsSkip_andARunIsActive_skips() async {
+        let c = await Self.coordinator()
+        #expect(await c.admit(Self.item("a@13:00", offset: 0, source: .scheduled), overlap: .skip) == .accepted)
+        let epoch = 1
+        #expect(await c.admit(Self.item("a@13:01", offset: 1, source: .scheduled), overlap: .skip) == .skipOverlap(epoch: epoch))
+        await c.finishChore(Self.tp, offset: 1, epoch: epoch)
+        // The skipped trigger is finished for good: a second delivery is a duplicate.
+        #expect(await c.admit(Self.item("a@13:01", offset: 2, source: .scheduled), overlap: .skip) == .duplicate)
+    }
+
+    @Test func admit_whenPolicyIsQueue_keepsOneWaiting_andStartsItAfterTheRunningOne() async {
+        let c = await Self.coordinator()
+        #expect(await c.admit(Self.item("q1", offset: 0), overlap: .queue) == .accepted)
+        let first = await c.startable(now: Self.now).items
+        #expect(await c.admit(Self.item("q2", offset: 1), overlap: .queue) == .accepted)
+        #expect(await c.admit(Self.item("q3", offset: 2), overlap: .queue) == .skipOverlap(epoch: 1))
+        #expect(await c.startable(now: Self.now).items.isEmpty, "q2 waits for q1 (same job, serial)")
+        await c.finish(first[0].0, outcome: .completed(Self.completion("q1")))
+        #expect(await c.startable(now: Self.now).items.map(\.1.trigger.triggerId.rawValue) == ["q2"])
+    }
+
+    @Test func startable_whenTheGlobalCapBinds_givesFreeSlotsToTheAccountWithFewestRuns() async {
+        let c = await Self.coordinator(limits: .init(maxConcurrentRuns: 4, maxConcurrentRunsPerAccount: 4))
+        for n in 0..<100 { _ = await c.admit(Self.item("a\(n)", account: "flood", offset: Int64(n)), overlap: .allow) }
+        let flood = await c.startable(now: Self.now).items
+        #expect(flood.count == 4)
+        for n in 0..<3 { _ = await c.admit(Self.item("b\(n)", account: "few", offset: Int64(100 + n)), overlap: .allow) }
+        // Two of flood's runs end: both slots go to "few" (0 running) before "flood" (2 running).
+        await c.finish(flood[0].0, outcome: .completed(Self.completion("a0")))
+        await c.finish(flood[1].0, outcome: .completed(Self.completion("a1")))
+        #expect(await c.startable(now: Self.now).items.map(\.1.trigger.job.account) == ["few", "few"])
+    }
+
+    @Test func startable_respectsThePerAccountCap() async {
+        let c = await Self.coordinator(limits: .init(maxConcurrentRuns: 10, maxConcurrentRunsPerAccount: 2))
+        for n in 0..<5 { _ = await c.admit(Self.item("a\(n)", account: "a", offset: Int64(n)), overlap: .allow) }
+        #expect(await c.startable(now: Self.now).items.count == 2)
+    }
+
+    @Test func startable_holdsARetryUntilItsNotBefore_withoutTakingASlot_andReportsWhenItIsDue() async {
+        let c = await Self.coordinator(limits: .init(maxConcurrentRuns: 1, maxConcurrentRunsPerAccount: 1))
+        let due = Self.now.addingTimeInterval(10)
+        _ = await c.admit(Self.item("r~2", offset: 0, source: .retry, notBefore: due), overlap: .allow)
+        _ = await c.admit(Self.item("other", offset: 1), overlap: .allow)
+        let early = await c.startable(now: Self.now)
+        #expect(early.items.map(\.1.trigger.triggerId.rawValue) == ["other"])
+        await c.finish(early.items[0].0, outcome: .completed(Self.completion("other")))
+        let stillEarly = await c.startable(now: Self.now.addingTimeInterval(5))
+        #expect(stillEarly.items.isEmpty && stillEarly.nextDue == due)
+        #expect(await c.startable(now: due).items.map(\.1.trigger.triggerId.rawValue) == ["r~2"])
+    }
+
+    @Test func admit_whenTheSameTriggerIsInFlight_attachesTheDelivery_andItsOffsetFinishesWithTheRun() async {
+        let c = await Self.coordinator()
+        _ = await c.admit(Self.item("x", offset: 0), overlap: .allow)
+        let run = await c.startable(now: Self.now).items[0]
+        #expect(await c.admit(Self.item("x", offset: 1), overlap: .allow) == .attached)
+        #expect(await c.offsetsToCommit() == [Self.tp: 0])
+        await c.finish(run.0, outcome: .completed(Self.completion("x")))
+        #expect(await c.offsetsToCommit() == [Self.tp: 2])
+        #expect(await c.admit(Self.item("x", offset: 2), overlap: .allow) == .duplicate, "recorded here: no recovery needed")
+    }
+
+    @Test func admit_whenTheLogHasACompletion_recoversItsDerivedEventsOnce_fromTheStoredOutcome() async {
+        var index = PartitionIndex()
+        index.add(.jobCompleted(Self.completion("done", status: .failed)))
+        index.add(.jobSkipped(JobSkipped(triggerId: TriggerID("gone"), job: JobKey(account: "acme", app: "app", job: "sync"),
+                                         scheduledFor: Self.now, reason: .paused)))
+        let c = await Self.coordinator(index: index)
+        guard case .recover(let outcome, _) = await c.admit(Self.item("done", offset: 0), overlap: .allow) else {
+            Issue.record("expected a recovery")
+            return
+        }
+        #expect(outcome.status == .failed && outcome.executionId == "e-done" && outcome.stdoutTail.isEmpty)
+        #expect(await c.admit(Self.item("done", offset: 1), overlap: .allow) == .duplicate)
+        #expect(await c.admit(Self.item("gone", offset: 2), overlap: .allow) == .duplicate)
+        #expect(await c.offsetsToCommit() == [Self.tp: 0], "the recovery's offset waits for its events")
+        await c.finishChore(Self.tp, offset: 0, epoch: 1)
+        #expect(await c.offsetsToCommit() == [Self.tp: 3])
+    }
+
+    @Test func revoke_dropsQueued_abandonsRunningAfterTheGrace_andAnAbandonedRunIsNeverRecorded() async {
+        let c = await Self.coordinator(limits: .init(maxConcurrentRuns: 1, maxConcurrentRunsPerAccount: 1))
+        _ = await c.admit(Self.item("running", offset: 0), overlap: .allow)
+        _ = await c.admit(Self.item("queued", offset: 1), overlap: .allow)
+        let run = await c.startable(now: Self.now).items[0]
+        let cancelled = Counter()
+        await c.setCancel(run.0) { cancelled.increment() }
+        await c.beginRevoke([Self.tp])
+        let progress = await c.revokeProgress([Self.tp])
+        #expect(progress.running == 1 && progress.writing == 0)
+        #expect(await c.admit(Self.item("late", offset: 2), overlap: .allow) == .notOwned)
+        #expect(await c.abandonRuns([Self.tp]) == 1)
+        #expect(cancelled.value == 1)
+        #expect(await c.beginRecording(run.0) == false)
+        await c.finish(run.0, outcome: .abandoned)
+        #expect(await c.runningCount == 0)
+        #expect(await c.liveCount == 0)
+        #expect(await c.queuedCount == 0)
+        #expect(await c.drop([Self.tp]) == [Self.tp: 0], "nothing finished: the next owner starts at offset 0")
+    }
+
+    @Test func ready_whenRevokedWhileTheIndexWasBuilt_isIgnored() async {
+        let c = WorkerCoordinator(limits: .init())
+        let epoch = await c.assigned([Self.tp])
+        await c.beginRevoke([Self.tp])
+        _ = await c.drop([Self.tp])
+        #expect(await c.ready(Self.tp, index: PartitionIndex(), epoch: epoch) == nil)
+        #expect(await c.admit(Self.item("x", offset: 0), overlap: .allow) == .notOwned)
+    }
+}
+
+/// A thread-safe counter for callbacks.
+final class Counter: Sendable {
+    private let count = Mutex(0)
+    func increment() { count.withLock { $0 += 1 } }
+    var value: Int { count.withLock { $0 } }
+}

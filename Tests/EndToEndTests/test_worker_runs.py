@@ -1,0 +1,153 @@
+"""How a worker runs one job (issue 6, tests 5-7 and the runners): timeouts kill the whole process
+group, retries count attempts and charge each one, a job cannot see the worker's environment, a
+trigger of a job no longer configured is not run, and in-process handlers are selected by name.
+
+One embedded broker and one real worker process serve every test of this file (dev clock at 10x,
+so the retry backoff of 10 clock seconds is 1 s)."""
+import os
+import pathlib
+
+import pytest
+
+from test_worker_support import Cluster, probe_app, seconds
+
+SPEED = 10
+
+
+def app(tmp: pathlib.Path) -> str:
+    pids = tmp / "pids"
+    pids.mkdir()
+    # Timeouts are clock seconds: 20 at 10x is 2 s of real time.
+    return f"""app: runs
+account: acme
+jobs:
+  - name: forks
+    command: ['/bin/sh', '-c', 'sleep 300 & echo $! > {pids}/forks.grandchild; echo $$ > {pids}/forks.child; sleep 300']
+    timeoutSeconds: 20
+  - name: ignores-term
+    command: ['/bin/sh', '-c', 'trap "" TERM; sleep 300 & echo $! > {pids}/stubborn.grandchild; echo $$ > {pids}/stubborn.child; sleep 300']
+    timeoutSeconds: 20
+    complexity: 4
+  - name: thrice
+    command: ['/bin/sh', '-c', 'echo "attempt $ALMANAC_ATTEMPT"; [ "$ALMANAC_ATTEMPT" -ge 3 ]']
+    retries: 2
+    complexity: 3
+  - name: env
+    command: ['/usr/bin/env']
+    env: {{GREETING: hello}}
+  - name: noop
+    command: ['handler:almanac.noop']
+  - name: slow-handler
+    command: ['handler:almanac.sleep']
+    params: {{seconds: 30}}
+    timeoutSeconds: 10
+  - name: no-such-handler
+    command: ['handler:does-not-exist']
+"""
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("runs")
+    probe, probe_jobs = probe_app()
+    c = Cluster(tmp, {"runs.yaml": app(tmp), "probe.yaml": probe}, speed=SPEED)
+    c.pids = tmp / "pids"
+    # A secret in the worker's own environment, as a broker password would be.
+    c.worker_proc = c.worker(env={"BROKER_PASSWORD": "hunter2", "ALMANAC_SASL_PASSWORD": "hunter3"})
+    c.await_ready("probe", "probe", probe_jobs)
+    yield c
+    c.close()
+
+
+def completion(cluster, trigger_id: str, timeout: float = 30) -> dict:
+    log = cluster.log
+    return log.wait(lambda: next((d for d in log.data("almanac.job.completed") if d["triggerId"] == trigger_id), None),
+                    timeout, f"the completion of {trigger_id}", procs=[cluster.worker_proc])
+
+
+def gone(pid: int) -> bool:
+    """The process no longer runs (a zombie waiting for its reaper counts as gone)."""
+    try:
+        state = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return True
+    return state in ("Z", "X")
+
+
+@pytest.mark.parametrize("job, kill", [("forks", "SIGTERM"), ("ignores-term", "SIGTERM then SIGKILL")])
+def test_timeout_kills_the_whole_process_group_grandchild_included(cluster, job, kill):
+    trigger_id = cluster.trigger("acme", "runs", job)
+    done = completion(cluster, trigger_id)
+    assert done["status"] == "timed_out"
+    assert kill in done["error"], done["error"]
+    # 2 s of real time, plus the 5 s grace before SIGKILL when TERM is ignored.
+    real = done["durationMilliseconds"] / 1000 / SPEED
+    assert (1.9 <= real <= 3.5) if kill == "SIGTERM" else (6.9 <= real <= 8.5), real
+    name = "forks" if job == "forks" else "stubborn"
+    child, grandchild = (int((cluster.pids / f"{name}.{who}").read_text()) for who in ("child", "grandchild"))
+    cluster.log.wait(lambda: gone(child) and gone(grandchild), 5, "the job's processes to be gone")
+    # A timed-out run is charged its base like any run.
+    charge = cluster.log.wait(lambda: next((d for d in cluster.log.data("almanac.credits.charged") if d["chargeId"] == trigger_id), None),
+                              10, "the charge")
+    assert charge["status"] == "timed_out" and charge["lineItems"][0]["item"] == "base"
+
+
+def test_retries_fail_twice_then_succeed_with_attempt_3_and_a_charge_per_attempt(cluster):
+    first = cluster.trigger("acme", "runs", "thrice")
+    final = completion(cluster, first + "~3", timeout=60)
+    runs = {d["triggerId"]: d for d in cluster.log.data("almanac.job.completed") if d["triggerId"].startswith(first)}
+    assert {t: (d["status"], d["attempt"]) for t, d in runs.items()} == {
+        first: ("failed", 1), first + "~2": ("failed", 2), first + "~3": ("succeeded", 3)}
+    assert final["stdoutTail"] == "attempt 3\n"
+    triggers = {d["triggerId"]: d for d in cluster.log.data("almanac.job.triggered") if d["triggerId"].startswith(first)}
+    for attempt, parent in ((2, first), (3, first + "~2")):
+        retry = triggers[f"{first}~{attempt}"]
+        assert (retry["source"], retry["attempt"], retry["parentTriggerId"]) == ("retry", attempt, parent)
+        # Exponential backoff with ±20 % jitter: 10 then 20 clock seconds.
+        backoff = seconds(runs[parent]["finishedAt"], retry["notBefore"])
+        assert 8 * 2 ** (attempt - 2) <= backoff <= 12 * 2 ** (attempt - 2), backoff
+        assert seconds(retry["notBefore"], runs[retry["triggerId"]]["startedAt"]) >= 0
+    # One charge per attempt, each its base (complexity 3), chargeId = the attempt's trigger id.
+    log = cluster.log
+    charges = log.wait(lambda: (c := [d for d in log.data("almanac.credits.charged") if d["chargeId"].startswith(first)]) and len(c) >= 3 and c,
+                       10, "three charges")
+    assert sorted((c["chargeId"], c["status"], c["total"]) for c in charges) == [
+        (first, "failed", 3000), (first + "~2", "failed", 3000), (first + "~3", "succeeded", 3000)]
+
+
+def test_environment_a_job_cannot_read_the_workers_own_variables(cluster):
+    assert os.environ.get("BROKER_PASSWORD") is None  # set only in the worker's environment
+    done = completion(cluster, cluster.trigger("acme", "runs", "env"))
+    env = dict(line.split("=", 1) for line in done["stdoutTail"].splitlines())
+    assert "hunter2" not in done["stdoutTail"] and "hunter3" not in done["stdoutTail"]
+    assert "BROKER_PASSWORD" not in env and "ALMANAC_SASL_PASSWORD" not in env
+    allowed = {"PATH", "LANG", "HOME", "GREETING", "ALMANAC_ACCOUNT_ID", "ALMANAC_APP_ID", "ALMANAC_JOB", "ALMANAC_TRIGGER_ID",
+               "ALMANAC_SCHEDULED_FOR", "ALMANAC_ATTEMPT", "ALMANAC_REPORT_FD"}
+    assert set(env) <= allowed | {"PWD"}, set(env) - allowed  # PWD: some env(1) builds add it
+    assert env["GREETING"] == "hello" and env["ALMANAC_JOB"] == "env" and env["ALMANAC_REPORT_FD"] == "3"
+    assert env["ALMANAC_TRIGGER_ID"] == done["triggerId"]
+
+
+def test_trigger_of_a_job_no_longer_configured_is_not_run_or_charged(cluster):
+    trigger_id = cluster.trigger("acme", "runs", "deleted-job")
+    log = cluster.log
+    ends = lambda: [e for e in log.data("almanac.job.skipped") + log.data("almanac.job.completed") if e["triggerId"] == trigger_id]
+    end = log.wait(ends, 30, "the trigger's end")[0]
+    if "reason" in end:
+        assert end["reason"] == "removed"
+    else:  # until SkipReason has `removed` (docs/workers.md): a failed completion
+        assert end["status"] == "failed" and "not configured" in end["error"]
+    assert not [d for d in log.data("almanac.job.started") if d["triggerId"] == trigger_id]
+    log.wait(cluster.committed_everything, 10, "the offset to be committed")
+    assert not [d for d in log.data("almanac.credits.charged") if d["chargeId"] == trigger_id]
+
+
+def test_handlers_run_in_process_selected_by_name_with_timeout_by_cancellation(cluster):
+    noop = completion(cluster, cluster.trigger("acme", "runs", "noop"))
+    assert noop["status"] == "succeeded" and noop.get("exitCode") is None
+    slow = completion(cluster, cluster.trigger("acme", "runs", "slow-handler", params={"seconds": 30}))
+    assert slow["status"] == "timed_out" and "handler task cancelled" in slow["error"]
+    assert slow["durationMilliseconds"] / 1000 / SPEED < 2.5  # 1 s of real time, not 30
+    missing = completion(cluster, cluster.trigger("acme", "runs", "no-such-handler"))
+    assert missing["status"] == "failed" and 'no handler "does-not-exist"' in missing["error"]
+    assert "almanac.noop" in missing["error"]
