@@ -12,6 +12,7 @@ let package = Package(
         .executable(name: "almanac", targets: ["almanac"]),
         .library(name: "Kafka", targets: ["Kafka"]),
         .library(name: "AlmanacCore", targets: ["AlmanacCore"]),
+        .library(name: "Almanac", targets: ["Almanac"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

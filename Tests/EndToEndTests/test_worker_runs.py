@@ -36,9 +36,9 @@ jobs:
     command: ['/usr/bin/env']
     env: {{GREETING: hello}}
   - name: noop
-    command: ['handler:almanac.noop']
+    handler: almanac.noop
   - name: slow-handler
-    command: ['handler:almanac.sleep']
+    handler: almanac.sleep
     params: {{seconds: 30}}
     timeoutSeconds: 10
   - name: no-such-handler

@@ -21,9 +21,10 @@ extension JobConfiguration {
     public static let handlerCommandPrefix = "handler:"
 
     /// The registered ``JobHandler`` this job runs in-process, if it selects one, else nil (a
-    /// process). Until app configs have a `handler` field of their own, a job selects handler
-    /// `NAME` with the one-element command `["handler:NAME"]`.
+    /// process): the config's `handler` field, or the one-element command `["handler:NAME"]`
+    /// (kept for app files written before the field existed).
     public var handlerName: String? {
+        if let handler { return handler }
         guard command.count == 1, let first = command.first, first.hasPrefix(Self.handlerCommandPrefix) else { return nil }
         let name = String(first.dropFirst(Self.handlerCommandPrefix.count))
         return name.isEmpty ? nil : name

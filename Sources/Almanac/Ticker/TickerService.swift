@@ -140,7 +140,6 @@ public struct TickerService: Service {
         return minute
     }
 
-    /// Plans and writes one minute.
     /// Plans and writes consecutive minutes: their triggers and skips first, then (once those are
     /// acknowledged) their `tick.completed` markers, so a crash never leaves a completed tick whose
     /// triggers are missing.
@@ -158,8 +157,16 @@ public struct TickerService: Service {
         }
         let now = clock.now()
         let events = plans.flatMap { $0.triggers.map(AlmanacEvent.jobTriggered) + $0.skipped.map(AlmanacEvent.jobSkipped) }
-        if !events.isEmpty { try await publisher.publish(events, at: now) }
-        try await publisher.publish(plans.map { .tickCompleted($0.tick) }, at: now)
+        let ticks = plans.map { AlmanacEvent.tickCompleted($0.tick) }
+        // Once the first trigger is written the minutes must be completed: a graceful shutdown
+        // arriving mid-write would leave triggers without their tick, and the next leader would
+        // judge those minutes again (later, so perhaps `missed` the second time). An unstructured
+        // task does not inherit this task's cancellation; errors (broker down) still propagate.
+        let publisher = self.publisher
+        try await Task {
+            if !events.isEmpty { try await publisher.publish(events, at: now) }
+            try await publisher.publish(ticks, at: now)
+        }.value
         AlmanacMetrics.ticked(plans)
         logger.debug("ticked \(RFC3339.minute(first))\(minutes.count > 1 ? " … \(RFC3339.minute(minutes.last!))" : ""): \(plans.reduce(0) { $0 + $1.triggers.count }) triggered, \(plans.reduce(0) { $0 + $1.skipped.count }) skipped")
     }

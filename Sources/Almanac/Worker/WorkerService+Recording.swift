@@ -102,16 +102,8 @@ extension WorkerService {
         let now = clock.now()
         let detail = "job \(trigger.job) is not configured (app removed or job deleted)"
         logger.warning("trigger \(trigger.triggerId): \(detail); skipped")
-        let event: AlmanacEvent
-        if let removed = SkipReason(rawValue: "removed") {
-            event = .jobSkipped(JobSkipped(triggerId: trigger.triggerId, job: trigger.job, scheduledFor: trigger.scheduledFor,
-                                           reason: removed, detail: detail))
-        } else {
-            // Until SkipReason has `removed` (docs/workers.md): a failed completion, not charged.
-            event = .jobCompleted(JobCompleted(triggerId: trigger.triggerId, executionId: UUID().uuidString.lowercased(), job: trigger.job,
-                                               status: .failed, attempt: trigger.attempt, exitCode: nil, startedAt: now, finishedAt: now,
-                                               usage: .none, error: detail))
-        }
+        let event = AlmanacEvent.jobSkipped(JobSkipped(triggerId: trigger.triggerId, job: trigger.job, scheduledFor: trigger.scheduledFor,
+                                                       reason: .removed, detail: detail))
         return await publishUntilWritten([event], at: now, what: "the removal skip of \(trigger.triggerId)")
     }
 

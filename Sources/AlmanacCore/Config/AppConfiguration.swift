@@ -49,8 +49,12 @@ public struct JobConfiguration: Codable, Hashable, Sendable {
     /// Schedule expression (platform form or 5-field cron, DESIGN.md §4); `nil` for jobs that only
     /// run when queued as follow-ups or triggered by hand.
     public var schedule: String?
-    /// argv of the process to run; relative paths resolve against the app file's folder.
+    /// argv of the process to run; relative paths resolve against the app file's folder. Empty
+    /// when the job runs a ``handler``.
     public var command: [String]
+    /// Name of an in-process Swift handler registered in the workers, instead of a process
+    /// (docs/workers.md). Exactly one of `command` and `handler`.
+    public var handler: String?
     /// Extra environment variables for the process (the rest of the environment is scrubbed).
     public var env: [String: String]
     /// Base credits of a run, 1–10 (the job's complexity).
@@ -74,8 +78,9 @@ public struct JobConfiguration: Codable, Hashable, Sendable {
     public init(name: String, schedule: String?, command: [String], env: [String: String] = [:], complexity: Int = 1,
                 timeoutSeconds: Int = 600, retries: Int = 0, overlap: OverlapPolicy = .skip,
                 catchUpWindowSeconds: Int = 900, params: JSONValue? = nil, pauseHoldsFollowUps: Bool = false,
-                workingDirectory: String? = nil) {
+                workingDirectory: String? = nil, handler: String? = nil) {
         self.name = name
+        self.handler = handler
         self.schedule = schedule
         self.command = command
         self.env = env
@@ -90,7 +95,7 @@ public struct JobConfiguration: Codable, Hashable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case name, schedule, command, env, complexity, timeoutSeconds, retries, overlap, catchUpWindowSeconds, params, pauseHoldsFollowUps, workingDirectory
+        case name, schedule, command, handler, env, complexity, timeoutSeconds, retries, overlap, catchUpWindowSeconds, params, pauseHoldsFollowUps, workingDirectory
     }
 
     public init(from decoder: any Decoder) throws {
@@ -98,7 +103,13 @@ public struct JobConfiguration: Codable, Hashable, Sendable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         name = try c.decode(String.self, forKey: .name)
         schedule = try c.decodeIfPresent(String.self, forKey: .schedule)
-        command = try c.decode([String].self, forKey: .command)
+        handler = try c.decodeIfPresent(String.self, forKey: .handler)
+        // A handler job has no command; validate() refuses a job with both.
+        if handler == nil {
+            command = try c.decode([String].self, forKey: .command)
+        } else {
+            command = try c.decodeIfPresent([String].self, forKey: .command) ?? []
+        }
         env = try c.decodeIfPresent([String: String].self, forKey: .env) ?? [:]
         complexity = try c.decodeIfPresent(Int.self, forKey: .complexity) ?? 1
         timeoutSeconds = try c.decodeIfPresent(Int.self, forKey: .timeoutSeconds) ?? 600
@@ -108,6 +119,23 @@ public struct JobConfiguration: Codable, Hashable, Sendable {
         params = try c.decodeIfPresent(JSONValue.self, forKey: .params)
         pauseHoldsFollowUps = try c.decodeIfPresent(Bool.self, forKey: .pauseHoldsFollowUps) ?? false
         workingDirectory = try c.decodeIfPresent(String.self, forKey: .workingDirectory)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encodeIfPresent(schedule, forKey: .schedule)
+        if handler == nil || !command.isEmpty { try c.encode(command, forKey: .command) }
+        try c.encodeIfPresent(handler, forKey: .handler)
+        try c.encode(env, forKey: .env)
+        try c.encode(complexity, forKey: .complexity)
+        try c.encode(timeoutSeconds, forKey: .timeoutSeconds)
+        try c.encode(retries, forKey: .retries)
+        try c.encode(overlap, forKey: .overlap)
+        try c.encode(catchUpWindowSeconds, forKey: .catchUpWindowSeconds)
+        try c.encodeIfPresent(params, forKey: .params)
+        try c.encode(pauseHoldsFollowUps, forKey: .pauseHoldsFollowUps)
+        try c.encodeIfPresent(workingDirectory, forKey: .workingDirectory)
     }
 }
 

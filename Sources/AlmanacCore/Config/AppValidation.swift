@@ -41,7 +41,12 @@ extension AppConfiguration {
                     errors.append(ConfigError(field: "\(path).schedule", reason: error.description))
                 }
             }
-            check(!job.command.isEmpty && !(job.command.first ?? "").isEmpty, "\(path).command", "needs at least the program to run")
+            if let handler = job.handler {
+                check(job.command.isEmpty, "\(path).handler", "a job runs either a command or a handler, not both")
+                check(Self.isValidID(handler), "\(path).handler", "\"\(handler)\" is not a valid handler name (letters, digits, '.', '_', '-')")
+            } else {
+                check(!job.command.isEmpty && !(job.command.first ?? "").isEmpty, "\(path).command", "needs at least the program to run (or a handler)")
+            }
             check((1...10).contains(job.complexity), "\(path).complexity", "\(job.complexity) is outside the allowed range 1-10")
             check((1...86_400).contains(job.timeoutSeconds), "\(path).timeoutSeconds", "\(job.timeoutSeconds) is outside 1-86400 seconds")
             check((0...20).contains(job.retries), "\(path).retries", "\(job.retries) is outside 0-20")

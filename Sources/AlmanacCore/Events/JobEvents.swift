@@ -123,6 +123,8 @@ public struct JobCompleted: Codable, Hashable, Sendable {
 /// Why a due run did not run.
 public enum SkipReason: String, Codable, Hashable, Sendable {
     case paused, missed, overlap
+    /// Its job is no longer configured (app removed, job deleted); written by a worker.
+    case removed
 }
 
 /// `almanac.job.skipped` (topic `executions`, key job key): a due run that will not run.
