@@ -7,13 +7,19 @@ The rule checked (docs/workers.md, "Exactly once"): every trigger ends with exac
 the log is identical (a charge is written again when a worker dies between the completion and
 the charge, and consumers count a `chargeId` once); every imported row is in the output once."""
 import collections
+import datetime as dt
 import json
 import random
 import signal
+import subprocess
+import sys
 import threading
 import time
 
-from conftest import ROOT
+import yaml
+
+from conftest import ROOT, almanac_bin
+from test_billing import CONSUMER, load_pricing, priced_from_completions
 from test_worker_support import Cluster, ends_by_trigger, probe_app
 
 KILLS = 20
@@ -89,6 +95,15 @@ def test_kill_9_mid_run_every_trigger_completes_once_charges_dedupe_and_imports_
         log.wait(cluster.committed_everything, 30, "the workers to commit every trigger offset", procs=workers)
         cluster.read_to_end()
         events = log.snapshot()
+        # Billing (issue 7): Almanac's report and a downstream consumer read the charges topic now.
+        window = ["--from", (cluster.clock_start - dt.timedelta(days=1)).isoformat(),
+                  "--to", (cluster.now() + dt.timedelta(days=1)).isoformat()]
+        billing = subprocess.run([almanac_bin(), "billing", "report", "--json", "--quiet", *window, "--state-directory", str(cluster.state)],
+                                 cwd=ROOT, capture_output=True, text=True, timeout=120)
+        assert billing.returncode == 0, billing.stderr
+        downstream = subprocess.run([sys.executable, str(CONSUMER), "--brokers", cluster.brokers, "--json"],
+                                    cwd=ROOT, capture_output=True, text=True, timeout=120)
+        assert downstream.returncode == 0, downstream.stderr
     finally:
         cluster.close()
 
@@ -114,6 +129,18 @@ def test_kill_9_mid_run_every_trigger_completes_once_charges_dedupe_and_imports_
     for charge_id, copies in charges.items():
         assert copies[0]["executionId"] == completion[charge_id]["executionId"], context
         assert copies[0]["status"] == completion[charge_id]["status"], context
+    # The billing identity across the kills: per account, the charges (each chargeId once) equal the
+    # completions priced independently (test_billing's oracle, from the app files and
+    # ops/pricing.yaml), in Almanac's report and in a consumer that is not Almanac.
+    configured = [{"type": "almanac.app.configured", "data": {"config": yaml.safe_load(text)}} for text in app_files.values()]
+    cloud = [e["value"] for e in events if isinstance(e["value"], dict) and "type" in e["value"]]
+    identity, versions = priced_from_completions(configured + cloud, load_pricing(ROOT / "ops" / "pricing.yaml"))
+    report, consumer = json.loads(billing.stdout), json.loads(downstream.stdout)
+    assert report["accounts"] == consumer["accounts"] == identity, context
+    assert report["total"]["charges"] == len(completed), context
+    assert report["log"]["duplicates"] == consumer["log"]["duplicates"] == sum(len(c) - 1 for c in charges.values()), context
+    assert report["log"]["conflicts"] == consumer["log"]["conflicts"] == 0, context
+    assert {c[0]["chargeId"]: c[0]["pricingVersion"] for c in charges.values()} == versions, context
     # Retries: every flaky first attempt failed and its retry succeeded.
     for trigger_id, c in completion.items():
         if "/flaky" in c["job"]["job"] or c["job"]["job"] == "flaky":
