@@ -135,3 +135,63 @@ def tick_latency(ctx: Context) -> list[Row]:
                 f"{jobs:,} scheduled jobs, 10,000 due in the minute: end offsets + due set + plan + 10,000 triggers and the "
                 f"tick acknowledged; p99 (max of {reps(ctx)} minutes) {p99:.0f} ms; baseline plans by scanning every "
                 f"schedule; ratio = baseline / almanac")]
+
+
+def worker_runs(ctx: Context) -> dict[str, int]:
+    """Runs per repetition. The embedded broker keeps ~5 MiB per partition: 10,000 runs write
+    ~1.2 MiB to each of the 12 executions partitions, so a process does at most 3 such repetitions."""
+    return {"noop": 5_000 if ctx.quick else 10_000, "spawn": 1_000 if ctx.quick else 2_000, "latency": 10_000}
+
+
+@benchmark("worker.e2e_noop")
+def worker_e2e_noop(ctx: Context) -> list[Row]:
+    runs = worker_runs(ctx)["noop"]
+    size = {"bytes": 600}  # the C side moves messages of the Almanac side's mean size (trigger, started, completed, charge)
+
+    def almanac() -> list:
+        results = ctx.almanac("worker", "--mode", "noop", "--runs", str(runs), "--reps", "1")
+        size["bytes"] = round(pick(results, "almanac").extra["mean_message_bytes"])
+        return results
+
+    sides = ctx.interleaved(reps(ctx), {
+        "almanac": almanac,
+        "c": lambda: ctx.c_baseline("move", "--messages", str(4 * runs), "--size", str(size["bytes"]), "--partitions", "12", "--reps", "3"),
+    })
+    almanac_side, c = sides["almanac"], sides["c"]
+    baseline = c.value / 4  # 4 messages per run
+    ratio = almanac_side.value / baseline
+    return [Row("worker.e2e_noop", almanac_side.value, "runs/s", ">= 0.3x C", ratio >= 0.3, baseline, ratio,
+                almanac_side.min, almanac_side.max, almanac_side.peak_rss_bytes,
+                f"{runs:,} runs of almanac.noop per repetition (one minute of triggers, one publish), 2 WorkerServices with "
+                f"their projectors, 12 partitions, 200 accounts; timed from the publish to the last completion and charge read "
+                f"back; {almanac_side.extra['cpu_cores']:.2f} cores busy; baseline: rdkafka_baseline move, {4 * runs:,} x "
+                f"{size['bytes']} B produced by one thread and consumed by another, runs/s = msg/s / 4, 3 clusters per repetition "
+                f"({c.value / 1e3:.0f} k msg/s); {len(almanac_side.samples)} interleaved repetitions, a new process and cluster each")]
+
+
+@benchmark("worker.process_spawn")
+def worker_process_spawn(ctx: Context) -> list[Row]:
+    runs = worker_runs(ctx)["spawn"]
+    results = ctx.almanac("worker", "--mode", "spawn", "--runs", str(runs), "--reps", str(reps(ctx)))
+    worker, loop = pick(results, "almanac"), pick(results, "spawn-loop")
+    ratio = worker.value / loop.value
+    return [Row("worker.process_spawn", worker.value, "runs/s", ">= 0.6x spawn loop", ratio >= 0.6, loop.value, ratio,
+                worker.min, worker.max, worker.peak_rss_bytes,
+                f"{runs:,} runs of /bin/true per repetition through ProcessRunner (pipes, report fd, process group), "
+                f"2 WorkerServices, 64 runs at once each; {worker.extra['cpu_cores']:.2f} cores busy; baseline: posix_spawn + "
+                f"waitpid of /bin/true {runs:,} times in a plain loop, alternating with the worker in the same process")]
+
+
+@benchmark("worker.dispatch_latency")
+def worker_dispatch_latency(ctx: Context) -> list[Row]:
+    runs = worker_runs(ctx)["latency"]
+    results = [pick(ctx.almanac("worker", "--mode", "latency", "--runs", str(runs), "--reps", "1"), "almanac") for _ in range(reps(ctx))]
+    merged = results[0]
+    for result in results[1:]:
+        merged = merged.merged(result)
+    p50 = sorted(r.extra["p50_ms"] for r in results)[len(results) // 2]
+    return [Row("worker.dispatch_latency", merged.value, "ms", "p99 <= 1000 ms", merged.value <= 1000, None, None,
+                merged.min, merged.max, merged.peak_rss_bytes,
+                f"p99 of scheduledFor -> handler start over {runs:,} in-process runs due in the same minute (triggers published "
+                f"at the minute boundary of the worker clock, one publish), median of {len(results)} minutes; p50 {p50:.0f} ms; "
+                f"2 WorkerServices, 12 partitions, 200 accounts; a new process and cluster per minute")]

@@ -139,6 +139,11 @@ def pick(results: list[Result], side: str) -> Result:
 REGISTRY: dict[str, Callable[[Context], list[Row]]] = {}
 
 
+def selected(name: str, only: str | None) -> bool:
+    """`--only NAME` runs NAME, and `--only AREA` every benchmark named AREA.something (`--only worker`)."""
+    return only is None or name == only or name.startswith(only + ".")
+
+
 def benchmark(name: str):
     """Registers a benchmark under the name `--only` selects it by."""
     def register(function: Callable[[Context], list[Row]]):
@@ -163,7 +168,7 @@ def machine() -> dict:
 def human(value: float | None, unit: str = "") -> str:
     if value is None:
         return "-"
-    if unit in ("msg/s", "calls/s"):
+    if unit in ("msg/s", "calls/s", "runs/s"):
         text = f"{value / 1e6:.2f} M" if value >= 1e6 else f"{value / 1e3:.1f} k" if value >= 1e3 else f"{value:.0f}"
         return f"{text} {unit}"
     if unit == "ms":

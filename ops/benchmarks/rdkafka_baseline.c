@@ -2,7 +2,7 @@
  * The Kafka baseline of ops/bench: librdkafka without Swift.
  *
  *   cc -O2 -o rdkafka_baseline rdkafka_baseline.c -lrdkafka
- *   rdkafka_baseline produce|consume [--messages N] [--size B] [--partitions P] [--reps R] [--batch M]
+ *   rdkafka_baseline produce|consume|move [--messages N] [--size B] [--partitions P] [--reps R] [--batch M]
  *
  * It does what almanac-bench kafka-produce / kafka-consume do, with the same librdkafka settings
  * as Almanac's KafkaProducerConfiguration / KafkaConsumerConfiguration defaults, against its own
@@ -16,6 +16,11 @@
  *            timed from the first message to the last ((N - 1) / seconds): the wait for the first
  *            message (0 or ~500 ms, at random, in the mock cluster) is reported apart as
  *            first_message_ms; a new consumer per repetition.
+ *   move:    the baseline of worker.e2e_noop: N messages produced by one thread (as produce does)
+ *            while an assign-only consumer reads them on another (as consume does), timed from
+ *            the first produce to the last message read and delivery report served, whichever is
+ *            later; one message is produced and read before the clock starts, so the mock
+ *            cluster's first-fetch wait is not timed. A new cluster per repetition.
  * Afterwards every partition must still start at offset 0 (the mock cluster keeps ~5 MiB per
  * partition) and hold all N messages, or the program fails.
  *
@@ -24,6 +29,7 @@
  */
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,7 +135,9 @@ static void wait_metadata(rd_kafka_t *rk) {
 }
 
 /* Produces all messages and waits for their delivery reports; returns the seconds it took. */
-static double produce_all(rd_kafka_t *rk) {
+static double produce_count(rd_kafka_t *rk, long messages);
+static double produce_all(rd_kafka_t *rk) { return produce_count(rk, messages); }
+static double produce_count(rd_kafka_t *rk, long messages) {
     char *value = malloc(size);
     memset(value, 'a', size);
     char key[32];
@@ -154,7 +162,9 @@ static double produce_all(rd_kafka_t *rk) {
     return seconds;
 }
 
-static void verify_kept(rd_kafka_t *rk) {
+static void verify_kept_count(rd_kafka_t *rk, long messages);
+static void verify_kept(rd_kafka_t *rk) { verify_kept_count(rk, messages); }
+static void verify_kept_count(rd_kafka_t *rk, long messages) {
     long total = 0;
     for (int p = 0; p < partitions; p++) {
         int64_t low, high;
@@ -207,6 +217,77 @@ static double consume_all(const char *bootstraps) {
     return seconds;
 }
 
+/* move: one thread produces while this one consumes. */
+typedef struct { rd_kafka_t *rk; double finished; } producer_job_t;
+
+static void *move_producer(void *arg) {
+    producer_job_t *job = arg;
+    produce_count(job->rk, messages);
+    job->finished = now();
+    return NULL;
+}
+
+static double move_all(const char *bootstraps) {
+    rd_kafka_t *producer = new_producer(bootstraps);
+    wait_metadata(producer);
+    rd_kafka_t *rk = new_consumer(bootstraps);
+    rd_kafka_poll_set_consumer(rk);
+    rd_kafka_queue_t *queue = rd_kafka_queue_get_consumer(rk);
+    wait_metadata(rk);
+    rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new((int)partitions);
+    for (int p = 0; p < partitions; p++)
+        rd_kafka_topic_partition_list_add(list, TOPIC, p)->offset = RD_KAFKA_OFFSET_BEGINNING;
+    if (rd_kafka_assign(rk, list)) die("assign", NULL);
+    rd_kafka_topic_partition_list_destroy(list);
+    /* Warm-up, untimed: one message produced and read, so the first fetch is behind us. */
+    produce_count(producer, 1);
+    double waited = now();
+    for (;;) {
+        if (now() - waited > 30) die("move", "the warm-up message did not arrive in 30 s");
+        rd_kafka_message_t *m = rd_kafka_consume_queue(queue, 100);
+        if (!m) continue;
+        int ok = !m->err;
+        rd_kafka_message_destroy(m);
+        if (ok) break;
+    }
+    first_message_ms += (now() - waited) * 1000 / reps;
+    rd_kafka_message_t **buffer = calloc(batch, sizeof *buffer);
+    long count = 0, bytes = 0;
+    producer_job_t job = { producer, 0 };
+    pthread_t thread;
+    double start = now(), last_at = 0;
+    if (pthread_create(&thread, NULL, move_producer, &job)) die("pthread_create", NULL);
+    while (count < messages) {
+        if (now() - start > 300) die("move", "not every message arrived in 300 s");
+        rd_kafka_message_t *first = rd_kafka_consume_queue(queue, 100);
+        if (!first) continue;
+        buffer[0] = first;
+        ssize_t n = 1;
+        if (batch > 1) {
+            ssize_t more = rd_kafka_consume_batch_queue(queue, 0, buffer + 1, (size_t)batch - 1);
+            if (more > 0) n += more;
+        }
+        for (ssize_t i = 0; i < n; i++) {
+            if (!buffer[i]->err) {
+                count++;
+                bytes += (long)buffer[i]->len;
+            }
+            rd_kafka_message_destroy(buffer[i]);
+        }
+    }
+    last_at = now();
+    pthread_join(thread, NULL);
+    double seconds = (job.finished > last_at ? job.finished : last_at) - start;
+    if (bytes != messages * size) die("move", "wrong byte count");
+    verify_kept_count(producer, messages + 1);
+    rd_kafka_consumer_close(rk);
+    rd_kafka_queue_destroy(queue);
+    rd_kafka_destroy(rk);
+    rd_kafka_destroy(producer);
+    free(buffer);
+    return seconds;
+}
+
 static int compare(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
@@ -229,7 +310,7 @@ static void emit(const char *name, double *samples) {
 }
 
 int main(int argc, char **argv) {
-    if (argc < 2) die("usage", "rdkafka_baseline produce|consume [--messages N] [--size B] [--partitions P] [--reps R] [--batch M]");
+    if (argc < 2) die("usage", "rdkafka_baseline produce|consume|move [--messages N] [--size B] [--partitions P] [--reps R] [--batch M]");
     const char *mode = argv[1];
     for (int i = 2; i + 1 < argc; i += 2) {
         long v = atol(argv[i + 1]);
@@ -268,6 +349,14 @@ int main(int argc, char **argv) {
         }
         cluster_stop(c);
         emit("kafka.consume", samples);
+    } else if (!strcmp(mode, "move")) {
+        for (int r = 0; r < reps; r++) {
+            cluster_t c = cluster_start();
+            samples[r] = messages / move_all(c.bootstraps);
+            cluster_stop(c);
+            fprintf(stderr, "[rdkafka_baseline] move rep %d/%ld: %.0f msg/s\n", r + 1, reps, samples[r]);
+        }
+        emit("worker.e2e_noop", samples);
     } else {
         die("unknown mode", mode);
     }

@@ -65,13 +65,20 @@ public struct ProcessRunner: JobRunner {
         }
     }
 
-    static func environment(for request: RunRequest) -> [String: String] {
+    /// `PATH`, `LANG` and `HOME` of the worker, read once: `ProcessInfo.environment` parses the
+    /// whole environment into a new dictionary on every call (~4 % of the worker's CPU per run in
+    /// `ops/bench` worker.e2e_noop when it was read per run).
+    static let inheritedEnvironment: [String: String] = {
         let inherited = ProcessInfo.processInfo.environment
-        var env: [String: String] = [
+        return [
             "PATH": inherited["PATH"] ?? "/usr/local/bin:/usr/bin:/bin",
             "LANG": inherited["LANG"] ?? "C.UTF-8",
             "HOME": inherited["HOME"] ?? "/tmp",
         ]
+    }()
+
+    static func environment(for request: RunRequest) -> [String: String] {
+        var env = inheritedEnvironment
         for (key, value) in request.job.env { env[key] = value }
         let trigger = request.trigger
         env["ALMANAC_ACCOUNT_ID"] = trigger.job.account
