@@ -22,8 +22,13 @@ public struct KafkaError: Error, Sendable, CustomStringConvertible {
         public static let timedOut = Code("timedOut")
         /// A topic or partition name was not found.
         public static let unknownTopic = Code("unknownTopic")
-        /// A transaction step failed.
+        /// A transactional call (``KafkaProducer/beginTransaction()`` and the others) failed;
+        /// ``KafkaError/isRetriable``, ``KafkaError/isAbortable`` and ``KafkaError/isFatal`` say
+        /// what to do next, ``KafkaError/rdKafkaCode`` why.
         public static let transaction = Code("transaction")
+        /// A transactional call on a producer without
+        /// ``KafkaProducerConfiguration/transactionalID``; nothing was sent to librdkafka.
+        public static let notTransactional = Code("notTransactional")
         /// An offset commit failed; ``KafkaError/rdKafkaCode`` tells why.
         public static let commit = Code("commit")
         /// The calling task was cancelled before the operation could start (e.g. a message waiting
@@ -40,9 +45,12 @@ public struct KafkaError: Error, Sendable, CustomStringConvertible {
     public var rdKafkaCode: Int32?
     /// The operation may succeed if tried again (a transient broker or network condition).
     public var isRetriable: Bool
-    /// The current transaction must be aborted (librdkafka `rd_kafka_error_txn_requires_abort`).
+    /// The current transaction must be aborted (librdkafka `rd_kafka_error_txn_requires_abort`):
+    /// call ``KafkaProducer/abortTransaction(timeout:)``, then start a new transaction.
     public var isAbortable: Bool
-    /// The client can no longer be used (librdkafka `RD_KAFKA_RESP_ERR__FATAL`).
+    /// The client can no longer be used (librdkafka `RD_KAFKA_RESP_ERR__FATAL`,
+    /// `rd_kafka_error_is_fatal`, e.g. a producer fenced by a newer one with the same
+    /// `transactional.id`): shut it down and create a new one.
     public var isFatal: Bool
     /// For ``Code/delivery``: whether the broker may have stored the message anyway
     /// (librdkafka `rd_kafka_message_status`) — e.g. a message that timed out while in flight.

@@ -33,6 +33,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Consumer group the tickers elect their leader in.")
     var tickerGroup: String = "almanac-ticker"
 
+    @Option(help: "Write each batch of minutes in one Kafka transaction: auto (if the cluster supports transactions), always, never.")
+    var tickerTransactions: TickerTransactionMode = .auto
+
     @Option(help: "Maximum concurrent runs of this worker.")
     var maxConcurrentRuns: Int = 64
 
@@ -55,6 +58,7 @@ struct RunCommand: AsyncParsableCommand {
         var options = RoleSet.Options()
         options.roles = roleSet
         options.tickerGroup = tickerGroup
+        options.tickerTransactions = tickerTransactions
         options.tickDelay = TickerService.tickDelay(speed: 1 / clock.realSecondsPerSecond)
         options.worker.maxConcurrentRuns = maxConcurrentRuns
         options.worker.maxConcurrentRunsPerAccount = maxConcurrentRunsPerAccount
@@ -69,3 +73,5 @@ struct RunCommand: AsyncParsableCommand {
         await producer.shutdown()
     }
 }
+
+extension TickerTransactionMode: ExpressibleByArgument {}

@@ -23,7 +23,7 @@ public final class EventLogObserver: Service, Sendable {
         self.zone = zone
         self.printLines = printLines
         if let exportPath {
-            FileManager.default.createFile(atPath: exportPath, contents: nil)
+            _ = FileManager.default.createFile(atPath: exportPath, contents: nil)
             export = FileHandle(forWritingAtPath: exportPath)
         } else {
             export = nil

@@ -68,6 +68,8 @@ public struct RoleSet {
         public var tickDelay: Double = 1
         /// Ticker leader election; `nil` ticks unconditionally.
         public var tickerGroup: String? = "almanac-ticker"
+        /// Whether the ticker writes each batch of minutes in one Kafka transaction.
+        public var tickerTransactions: TickerTransactionMode = .auto
         public var worker = WorkerService.Options()
         public var pricing = PricingSchedule([.standard])
         /// Roles implemented outside this library (e.g. AlmanacHTTP's `http`).
@@ -95,6 +97,9 @@ public struct RoleSet {
             ticker.startMinute = options.tickerStart
             ticker.lastMinute = options.lastMinute
             ticker.election = options.tickerGroup.map { TickerService.Election(kafka: kafka, groupID: $0) }
+            ticker.transactions = TickerTransactions(
+                mode: options.tickerTransactions, kafka: kafka,
+                transactionalID: "\(publisher.topics.prefix)ticker.\(options.tickerGroup ?? "single")")
             self.ticker = ticker
         }
         if options.roles.contains(.worker) {

@@ -6,7 +6,8 @@ import ServiceLifecycle
 
 /// Ticker role: for each minute M, once the projector has read every config and control event
 /// published before M's boundary (high watermarks read after the boundary plus ``tickDelay``),
-/// writes the triggers and skips that ``TickPlanner`` decides, then `tick.completed(M)`.
+/// writes the triggers and skips that ``TickPlanner`` decides, then `tick.completed(M)` — in one
+/// Kafka transaction when ``transactions`` allows and the cluster supports it.
 ///
 /// On start it resumes after the last `tick.completed` in the log; minutes missed while down are
 /// planned in order with the catch-up rules (DESIGN.md §5). Minutes never go backwards, so a wall
@@ -28,6 +29,8 @@ public struct TickerService: Service {
     public var lastMinute: Date?
     /// Leader election settings; `nil` ticks unconditionally (a single ticker).
     public var election: Election?
+    /// Transactions for each batch of minutes; `nil` writes without (as `.never`).
+    public var transactions: TickerTransactions?
 
     /// Consumer-group leader election on the `ticks` topic.
     public struct Election: Sendable {
@@ -85,28 +88,45 @@ public struct TickerService: Service {
                 await leadership.waitForLeadership()
                 if Task.isCancelled { return }
             }
-            var minute = try await firstMinute()
-            var due = DueJobs(afterMinute: minute.addingTimeInterval(-60))
-            // Minutes missed while no ticker ran are judged against the catch-up window as of the
-            // moment this ticker took over, however long replaying them takes.
-            let resumedAt = clock.now()
-            while !Task.isCancelled && (leadership?.isLeader ?? true) {
-                if let lastMinute, minute > lastMinute { return }
-                let now = clock.now()
-                let behind = pastMinutes(from: minute, now: now)
-                if behind.count > 1 {
-                    // Catching up (after downtime, or a simulation running ahead): many minutes per
-                    // round trip, each still judged by the catch-up rules.
-                    try await tick(behind, due: &due, judgedAt: { $0.addingTimeInterval(60 + tickDelay) < resumedAt ? resumedAt : now })
-                    minute = behind.last!.addingTimeInterval(60)
-                    continue
-                }
-                try await clock.sleep(until: minute.addingTimeInterval(tickDelay))
-                guard leadership?.isLeader ?? true else { break }
-                try await tick([minute], due: &due, judgedAt: { _ in clock.now() })
-                minute = minute.addingTimeInterval(60)
+            let writer = try await TickWriter.open(transactions, publisher: publisher, logger: logger)
+            do {
+                let finished = try await term(leadership, writer: writer)
+                await writer.close()
+                if finished { return }
+            } catch {
+                await writer.close()
+                throw error
             }
         }
+    }
+
+    /// One leadership term: from the minute after the last `tick.completed` until leadership is
+    /// lost, the task is cancelled or `lastMinute` is passed.
+    /// - Returns: true when `lastMinute` was passed (the ticker is done).
+    private func term(_ leadership: TickerLeadership?, writer: TickWriter) async throws -> Bool {
+        var minute = try await firstMinute()
+        var due = DueJobs(afterMinute: minute.addingTimeInterval(-60))
+        // Minutes missed while no ticker ran are judged against the catch-up window as of the
+        // moment this ticker took over, however long replaying them takes.
+        let resumedAt = clock.now()
+        while !Task.isCancelled && (leadership?.isLeader ?? true) {
+            if let lastMinute, minute > lastMinute { return true }
+            let now = clock.now()
+            let behind = pastMinutes(from: minute, now: now)
+            if behind.count > 1 {
+                // Catching up (after downtime, or a simulation running ahead): many minutes per
+                // round trip, each still judged by the catch-up rules.
+                try await tick(behind, due: &due, writer: writer,
+                               judgedAt: { $0.addingTimeInterval(60 + tickDelay) < resumedAt ? resumedAt : now })
+                minute = behind.last!.addingTimeInterval(60)
+                continue
+            }
+            try await clock.sleep(until: minute.addingTimeInterval(tickDelay))
+            guard leadership?.isLeader ?? true else { break }
+            try await tick([minute], due: &due, writer: writer, judgedAt: { _ in clock.now() })
+            minute = minute.addingTimeInterval(60)
+        }
+        return false
     }
 
     /// Up to 60 consecutive minutes from `first` whose tick time has already passed.
@@ -142,9 +162,9 @@ public struct TickerService: Service {
 
     /// Plans and writes consecutive minutes: their triggers and skips first, then (once those are
     /// acknowledged) their `tick.completed` markers, so a crash never leaves a completed tick whose
-    /// triggers are missing.
+    /// triggers are missing; in one transaction when the term's writer has one (``TickWriter``).
     /// - Parameter judgedAt: the instant each minute's lateness is measured from.
-    func tick(_ minutes: [Date], due: inout DueJobs, judgedAt: (Date) -> Date) async throws {
+    func tick(_ minutes: [Date], due: inout DueJobs, writer: TickWriter, judgedAt: (Date) -> Date) async throws {
         guard let first = minutes.first else { return }
         logger.trace("tick \(RFC3339.minute(first)) (+\(minutes.count - 1)): reading watermarks")
         let marks = try await projector.controlHighWatermarks()
@@ -162,11 +182,21 @@ public struct TickerService: Service {
         // arriving mid-write would leave triggers without their tick, and the next leader would
         // judge those minutes again (later, so perhaps `missed` the second time). An unstructured
         // task does not inherit this task's cancellation; errors (broker down) still propagate.
-        let publisher = self.publisher
-        try await Task {
-            if !events.isEmpty { try await publisher.publish(events, at: now) }
-            try await publisher.publish(ticks, at: now)
-        }.value
+        var failures = 0
+        while true {
+            do {
+                try await Task {
+                    try await writer.write(events: events, ticks: ticks, at: now)
+                }.value
+                break
+            } catch let error as KafkaError where !error.isFatal && failures < 5 {
+                // An aborted transaction or a failed delivery: write the same plans again (the
+                // same deterministic ids, so whatever was stored the first time is deduplicated).
+                failures += 1
+                logger.warning("writing \(RFC3339.minute(first)) failed (\(error)); writing it again (\(failures)/5)")
+                try await Task.sleep(for: .seconds(1))
+            }
+        }
         AlmanacMetrics.ticked(plans)
         logger.debug("ticked \(RFC3339.minute(first))\(minutes.count > 1 ? " … \(RFC3339.minute(minutes.last!))" : ""): \(plans.reduce(0) { $0 + $1.triggers.count }) triggered, \(plans.reduce(0) { $0 + $1.skipped.count }) skipped")
     }

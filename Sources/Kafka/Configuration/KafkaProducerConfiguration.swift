@@ -16,9 +16,23 @@ public struct KafkaProducerConfiguration: Sendable {
     /// `delivery.timeout.ms` (`message.timeout.ms`): how long a send may be retried before its
     /// delivery report carries an error. Default 30 s.
     public var deliveryTimeout: Duration = .seconds(30)
-    /// `transactional.id`. Transactions are not wrapped yet (issue 4); setting it makes librdkafka
-    /// require `rd_kafka_init_transactions` before producing, so leave it `nil` for now.
+    /// `transactional.id`: makes the producer transactional. Default `nil` (not transactional).
+    ///
+    /// A transactional producer must call ``KafkaProducer/initTransactions(timeout:)`` once, and
+    /// then sends only inside transactions
+    /// (``KafkaProducer/withTransaction(commitAttempts:commitTimeout:isolation:_:)``, or
+    /// ``KafkaProducer/beginTransaction()`` … ``KafkaProducer/commitTransaction(timeout:)``); a
+    /// send outside one fails with librdkafka's `_STATE` error (-172). The id must be stable
+    /// across restarts of the same logical producer and unique among live ones: a new instance's
+    /// `initTransactions` aborts what the previous one left open and fences it (KIP-98).
+    /// Requires ``enableIdempotence`` (the default; librdkafka refuses it off at start).
     public var transactionalID: String? = nil
+    /// `transaction.timeout.ms`: how long a transaction may stay open before the coordinator
+    /// aborts it; also the budget of a commit or abort called without a timeout. Default 60 s
+    /// (librdkafka's); it must not exceed the broker's `transaction.max.timeout.ms` (15 min by
+    /// default), nor be shorter than ``deliveryTimeout`` (librdkafka refuses that at start).
+    /// Only used with ``transactionalID``.
+    public var transactionTimeout: Duration = .seconds(60)
     /// `queue.buffering.max.messages`: messages librdkafka holds (queued or in flight) at most;
     /// enqueueing waits while it is full. Default 100,000.
     public var maxQueuedMessages: Int = 100_000
@@ -35,7 +49,10 @@ public struct KafkaProducerConfiguration: Sendable {
         result["partitioner"] = partitioner
         result["message.timeout.ms"] = String(deliveryTimeout.milliseconds)
         result["queue.buffering.max.messages"] = String(maxQueuedMessages)
-        if let transactionalID { result["transactional.id"] = transactionalID }
+        if let transactionalID {
+            result["transactional.id"] = transactionalID
+            result["transaction.timeout.ms"] = String(transactionTimeout.milliseconds)
+        }
         return result
     }
 }

@@ -20,14 +20,23 @@ import Synchronization
 /// (``KafkaError/Code/delivery`` when retries ran out or `delivery.timeout.ms` passed, the
 /// enqueue error, ``KafkaError/Code/shutdown``). None is dropped silently.
 ///
+/// Transactions (``KafkaProducerConfiguration/transactionalID``): messages sent between
+/// ``beginTransaction()`` and ``commitTransaction(timeout:)`` become visible to `read_committed`
+/// consumers together, or not at all after ``abortTransaction(timeout:)``; consumed offsets can
+/// join them (``sendOffsetsToTransaction(_:group:timeout:)``);
+/// ``withTransaction(commitAttempts:commitTimeout:isolation:_:)`` wraps the sequence and its
+/// error rules.
+///
 /// - Important: the producer has one thread of its own. It hands messages to librdkafka and
 ///   serves the handle's callbacks (delivery reports, statistics), as a C producer's one thread
 ///   would: messages are allocated and freed on one thread, and waiting for room in a full queue
 ///   (`queue.buffering.max.messages`) or for events is a bounded librdkafka poll there — sends
-///   never block a caller's thread or Swift's cooperative pool, they suspend.
+///   never block a caller's thread or Swift's cooperative pool, they suspend. The blocking
+///   transactional calls run on that thread too, in order with the sends before them.
 public final class KafkaProducer: Sendable {
     let client: RDKafkaClient
-    private let thread: RDKafkaProducerThread
+    /// Enqueues, serves callbacks and makes the transactional calls (`KafkaProducer+Transactions`).
+    let thread: RDKafkaProducerThread
     private let isShutDown = Atomic<Bool>(false)
     /// The settings this producer was created with.
     public let configuration: KafkaProducerConfiguration
@@ -124,12 +133,21 @@ public final class KafkaProducer: Sendable {
     /// delivered was acknowledged by the broker (`acks`, default all) and is never lost. A
     /// message purged while in flight is reported failed even though the broker may still have
     /// stored it (at-least-once: resend it, idempotently, if it matters).
+    ///
+    /// A transactional producer's open transaction is aborted first, within up to `timeout` more
+    /// (librdkafka `rd_kafka_abort_transaction`: its queued messages are purged and reported
+    /// failed, nothing of it is committed); a transactional call already running (a commit)
+    /// finishes before that, and calls made after `shutdown` throw ``KafkaError/Code/shutdown``.
     public func shutdown(timeout: Duration = .seconds(10)) async {
         guard !isShutDown.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        // Queued batches are failed and the thread's current pass ends: nothing reaches
-        // librdkafka after this.
+        // Queued batches and calls are failed and the thread's current pass ends: nothing
+        // reaches librdkafka after this.
         await thread.quiesce()
         let client = self.client
+        if configuration.transactionalID != nil {
+            // `_STATE` when no transaction is open (or transactions were never initialized).
+            await BlockingExecutor.run { _ = try? client.abortTransaction(timeout: timeout) }
+        }
         await BlockingExecutor.run {
             if rd_kafka_flush(client.handle, Int32(timeout.milliseconds)) != RD_KAFKA_RESP_ERR_NO_ERROR {
                 rd_kafka_purge(client.handle, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT)

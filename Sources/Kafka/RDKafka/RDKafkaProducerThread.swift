@@ -8,16 +8,32 @@ import Synchronization
 /// reports freed on one thread, and the only waits (for room in a full queue, for events) are
 /// bounded librdkafka polls on this thread, never on Swift's cooperative pool.
 ///
-/// Jobs run in the order they were submitted. A waiting poll is cut short by
-/// `rd_kafka_queue_yield` when a job arrives, is cancelled, or the producer shuts down.
+/// Jobs run in the order they were submitted: batches to enqueue, and blocking librdkafka calls
+/// (``run(_:)``, the transactional API) that must come after the records enqueued before them. A
+/// waiting poll is cut short by `rd_kafka_queue_yield` when a job arrives, is cancelled, or the
+/// producer shuts down.
 final class RDKafkaProducerThread: Sendable {
     private struct Job {
         let id: UInt64
-        let batch: DeliveryBatch
-        /// The first record not yet handed to librdkafka.
+        let kind: Kind
+        /// The first record not yet handed to librdkafka (batches).
         var next = 0
         var cancelled: Bool
-        let continuation: CheckedContinuation<Void, Never>
+    }
+
+    private enum Kind {
+        /// Hand the batch's records to librdkafka; resume the continuation once it holds them all
+        /// (or the rest were failed).
+        case batch(DeliveryBatch, CheckedContinuation<Void, Never>)
+        /// A blocking call made on this thread.
+        case call(Call)
+    }
+
+    /// A blocking call: ``perform`` makes it and resumes its caller with the result; ``refuse``
+    /// resumes the caller with ``KafkaError/Code/shutdown`` instead. Exactly one of them runs.
+    private struct Call: Sendable {
+        let perform: @Sendable () -> Void
+        let refuse: @Sendable () -> Void
     }
 
     private struct State {
@@ -65,7 +81,7 @@ final class RDKafkaProducerThread: Sendable {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let accepted = state.withLock { state in
                     guard state.accepting else { return false }
-                    state.submitted.append(Job(id: id, batch: batch, cancelled: Task.isCancelled, continuation: continuation))
+                    state.submitted.append(Job(id: id, kind: .batch(batch, continuation), cancelled: Task.isCancelled))
                     return true
                 }
                 if accepted {
@@ -79,6 +95,31 @@ final class RDKafkaProducerThread: Sendable {
             // If the job is already done, the thread drops the id unmatched.
             state.withLock { _ = $0.cancelledIDs.insert(id) }
             rd_kafka_queue_yield(mainQueue.pointer)
+        }
+    }
+
+    /// Runs `body` — a blocking librdkafka call, bounded by the timeout it passes — on this thread,
+    /// after every job submitted before it, and returns its result. The calling task suspends
+    /// meanwhile; nothing blocks Swift's cooperative pool.
+    ///
+    /// - Important: while `body` runs, this thread neither enqueues nor serves callbacks except
+    ///   through `body` itself (`rd_kafka_commit_transaction` and `…_abort_transaction` flush, and
+    ///   so serve delivery reports here). A call is not cancellable once submitted.
+    /// - Throws: `body`'s error, or ``KafkaError/Code/shutdown`` if the producer was shut down
+    ///   before the call ran.
+    func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            let call = Call(
+                perform: { continuation.resume(with: Result { try body() }) },
+                refuse: { continuation.resume(throwing: KafkaError(code: .shutdown, reason: "producer is shut down")) }
+            )
+            let accepted = state.withLock { state in
+                guard state.accepting else { return false }
+                state.nextID += 1
+                state.submitted.append(Job(id: state.nextID, kind: .call(call), cancelled: false))
+                return true
+            }
+            if accepted { rd_kafka_queue_yield(mainQueue.pointer) } else { call.refuse() }
         }
     }
 
@@ -171,27 +212,39 @@ final class RDKafkaProducerThread: Sendable {
             case .quiesce(let waiters):
                 while !queue.isEmpty {
                     let job = queue.popFirst()
-                    job.batch.settleUnsent(job.next..<job.batch.count, as: .shutdown)
-                    job.continuation.resume()
+                    switch job.kind {
+                    case .batch(let batch, let continuation):
+                        batch.settleUnsent(job.next..<batch.count, as: .shutdown)
+                        continuation.resume()
+                    case .call(let call):
+                        call.refuse()
+                    }
                 }
                 for waiter in waiters { waiter.resume() }
             case .work:
                 // Every job ready now, in order, until librdkafka's queue is full.
-                while !queue.isEmpty {
+                jobs: while !queue.isEmpty {
                     let job = queue.jobs[queue.head]
-                    if job.cancelled {
-                        job.batch.settleUnsent(job.next..<job.batch.count, as: .cancelled)
-                    } else {
-                        let next = RDKafkaBatchProducer.produce(job.batch, from: job.next, client: client)
-                        guard next == job.batch.count else {
-                            queue.jobs[queue.head].next = next
-                            // Full: wait for delivery reports to make room.
-                            rd_kafka_queue_poll_callback(mainQueue.pointer, 10)
-                            break
+                    switch job.kind {
+                    case .batch(let batch, let continuation):
+                        if job.cancelled {
+                            batch.settleUnsent(job.next..<batch.count, as: .cancelled)
+                        } else {
+                            let next = RDKafkaBatchProducer.produce(batch, from: job.next, client: client)
+                            guard next == batch.count else {
+                                queue.jobs[queue.head].next = next
+                                // Full: wait for delivery reports to make room.
+                                rd_kafka_queue_poll_callback(mainQueue.pointer, 10)
+                                break jobs
+                            }
                         }
+                        _ = queue.popFirst()
+                        continuation.resume()
+                    case .call(let call):
+                        _ = queue.popFirst()
+                        // Blocks this thread for as long as the call does (its own timeout).
+                        call.perform()
                     }
-                    _ = queue.popFirst()
-                    job.continuation.resume()
                 }
             }
         }
