@@ -20,6 +20,9 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // Debian: apt-get install librdkafka-dev (pkg-config name `rdkafka`).
@@ -53,10 +56,25 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The `http` role: JSON API, admin panel, /metrics (Hummingbird), kept out of the Almanac library.
+        .target(
+            name: "AlmanacHTTP",
+            dependencies: [
+                "Almanac", "AlmanacCore", "Kafka",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "almanac",
             dependencies: [
-                "Almanac", "AlmanacCore", "Kafka",
+                "Almanac", "AlmanacCore", "AlmanacHTTP", "Kafka",
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -77,6 +95,11 @@ let package = Package(
         .testTarget(
             name: "AlmanacTests",
             dependencies: ["Almanac", "AlmanacCore", "Kafka", .product(name: "MetricsTestKit", package: "swift-metrics")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "AlmanacHTTPTests",
+            dependencies: ["AlmanacHTTP", "Almanac", "AlmanacCore", .product(name: "HummingbirdTesting", package: "hummingbird")],
             swiftSettings: strict
         ),
         // `ops/bench` drives it; build with --scratch-path .build-bench (see BENCHMARKS.md).

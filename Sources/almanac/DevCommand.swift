@@ -8,7 +8,9 @@ struct DevCommand: AsyncParsableCommand {
         commandName: "dev",
         abstract: "Run every role on an embedded Kafka with the example apps.",
         discussion: """
-            Prints one line per trigger, completion, skip and charge, and a summary at exit.
+            Prints one line per trigger, completion, skip and charge, and a summary at exit. The http role
+            serves the admin panel and API (default http://127.0.0.1:8080/; --http-port 0 picks a free port);
+            its URL is printed and written to <state-directory>/dev.json as httpURL.
             Example: almanac dev --apps examples/apps --start 2026-03-02T07:55:00-05:00 --speed 120 --run-for 3h
             """)
 
@@ -33,8 +35,10 @@ struct DevCommand: AsyncParsableCommand {
     @Option(help: "Folder for dev state (dev.json, dev.brokers).")
     var stateDirectory: String = ".almanac"
 
-    @Option(help: "Roles to run in this process (projector,ticker,worker, all or none). With none, other processes run them with `almanac run`.")
+    @Option(help: "Roles to run in this process (projector,ticker,worker,http, all or none). With none, other processes run them with `almanac run`.")
     var roles: String = "all"
+
+    @OptionGroup var http: HTTPOptions
 
     @Flag(inversion: .prefixedNo, help: "With --run-for: wait until every trigger has finished before exiting.")
     var waitForRuns = true
@@ -68,6 +72,7 @@ struct DevCommand: AsyncParsableCommand {
         options.waitForRuns = waitForRuns
         do { options.roles = try AlmanacRole.parseList(roles) } catch { throw InputError(description: "\(error)") }
         options.pricing = try loadPricing(pricing)
+        if options.roles.contains(.http) { options.extensions = [http.role()] }
         let summary = try await DevSession(options: options, logger: logger).run()
         print(summary.render())
     }

@@ -8,18 +8,24 @@ import ServiceLifecycle
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run roles (projector, ticker, worker) against a Kafka cluster until SIGTERM/SIGINT.",
+        abstract: "Run roles (projector, ticker, worker, http) against a Kafka cluster until SIGTERM/SIGINT.",
         discussion: """
             Run several processes to scale workers; run two tickers for failover (they elect a leader
             through the consumer group --ticker-group). Against a running `almanac dev` broker, the
             dev's simulated clock is used.
+            The http role (admin panel, /v1 API, /metrics, /healthz, /readyz) reads this process's projection;
+            mutating requests need `Authorization: Bearer $ALMANAC_ADMIN_TOKEN`, and without that variable it
+            listens on loopback only.
             Example: almanac run --roles ticker,worker --brokers kafka-1:9092,kafka-2:9092 --kafka-config client.properties
+            Example: ALMANAC_ADMIN_TOKEN=… almanac run --roles projector,http --http-port 8080 --brokers kafka-1:9092
             """)
 
-    @Option(help: "Comma-separated roles: projector, ticker, worker (or all).")
+    @Option(help: "Comma-separated roles: projector, ticker, worker, http (or all).")
     var roles: String = "all"
 
     @OptionGroup var broker: BrokerOptions
+
+    @OptionGroup var http: HTTPOptions
 
     @Option(help: "Pricing file (YAML or JSON list of versions, docs/billing.md). Default: ops/pricing.yaml if present, else the built-in standard table.")
     var pricing: String?
@@ -57,6 +63,8 @@ struct RunCommand: AsyncParsableCommand {
         options.worker.maxConcurrentRuns = maxConcurrentRuns
         options.worker.maxConcurrentRunsPerAccount = maxConcurrentRunsPerAccount
         options.pricing = prices
+        if roleSet.contains(.http) { options.extensions = [http.role()] }
+        options.announce = { role, url in FileHandle.standardError.write(Data("almanac run: \(role.rawValue) listening on \(url)/\n".utf8)) }
         let set = try RoleSet(kafka: kafka, publisher: publisher, clock: clock, options: options, logger: logger)
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: set.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -21,12 +21,17 @@ def almanac_bin() -> str:
 class Dev:
     """A running `almanac dev`, with its stdout collected line by line."""
 
-    def __init__(self, tmp: pathlib.Path, args: list[str]):
+    def __init__(self, tmp: pathlib.Path, args: list[str], env: dict | None = None):
         self.state = tmp / "state"
         self.export = tmp / "export.jsonl"
         self.lines: list[str] = []
+        # The http role listens on a free port unless a test picks one (never the default 8080,
+        # which another process on the machine may hold).
+        if "--http-port" not in args:
+            args = [*args, "--http-port", "0"]
         self.cmd = [almanac_bin(), "dev", "--state-directory", str(self.state), "--export", str(self.export), *args]
-        self.proc = subprocess.Popen(self.cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.proc = subprocess.Popen(self.cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                     env={**os.environ, **(env or {})})
         self.stderr = ""
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
@@ -65,6 +70,22 @@ class Dev:
             self.proc.send_signal(signal.SIGINT)
         return self.finish(timeout=120)
 
+    def http_url(self, timeout: float = 60) -> str:
+        """The base URL of the dev's http role, from dev.json once it listens."""
+        found: list[str] = []
+
+        def listening() -> bool:
+            try:
+                url = json.loads((self.state / "dev.json").read_text()).get("httpURL")
+            except (OSError, ValueError):
+                return False
+            if url:
+                found.append(url)
+            return bool(url)
+
+        self.wait_for(listening, timeout, "the http role's URL in dev.json")
+        return found[-1]
+
     def events(self) -> list[dict]:
         """Every message of the export, decoded: {"topic", "partition", "offset", "key", "value"}."""
         with open(self.export) as f:
@@ -75,8 +96,8 @@ class Dev:
 def dev_factory(tmp_path):
     started: list[Dev] = []
 
-    def start(args: list[str]) -> Dev:
-        dev = Dev(tmp_path, args)
+    def start(args: list[str], env: dict | None = None) -> Dev:
+        dev = Dev(tmp_path, args, env)
         started.append(dev)
         return dev
 

@@ -29,6 +29,8 @@ public struct DevSession {
         public var pricing = PricingSchedule([.standard])
         /// With `runFor`: before exiting, wait (up to 2 min) until every trigger seen has finished.
         public var waitForRuns = true
+        /// Roles implemented outside this library (the CLI adds AlmanacHTTP's `http`).
+        public var extensions: [any RoleExtension] = []
         public init() {}
     }
 
@@ -62,8 +64,8 @@ public struct DevSession {
         let clock = DeferredStartClock(start: options.start ?? Date(), speed: options.speed)
         let stateDirectory = options.stateDirectory
         let prefix = topics.prefix
-        try DevState.write(DevState(brokers: brokers, clock: ScaledWallClock(start: clock.start, speed: clock.speed), topicPrefix: prefix),
-                           directory: stateDirectory)
+        let stateFile = try DevStateFile(DevState(brokers: brokers, clock: ScaledWallClock(start: clock.start, speed: clock.speed), topicPrefix: prefix),
+                                         directory: stateDirectory)
         say("Almanac dev: Kafka at \(brokers) (\(cluster == nil ? "external" : "embedded")), written to \(options.stateDirectory)/dev.brokers")
         say("Clock starts \(RFC3339.local(clock.start, zone: TimeZone(identifier: AppConfiguration.defaultTimeZone)!)) at \(options.speed)x")
 
@@ -86,12 +88,22 @@ public struct DevSession {
         roleOptions.lastMinute = end.map { TickPlanner.minute(containing: $0.addingTimeInterval(-1)) }
         roleOptions.worker.maxConcurrentRuns = options.maxConcurrentRuns
         roleOptions.pricing = options.pricing
+        roleOptions.extensions = options.extensions
+        let announceLogger = logger
+        roleOptions.announce = { role, url in
+            do { try stateFile.update { $0.httpURL = url } } catch { announceLogger.error("could not write \(stateDirectory)/dev.json: \(error)") }
+            FileHandle.standardOutput.write(Data("Panel and API (\(role.rawValue)): \(url)/ (written to \(stateDirectory)/dev.json)\n".utf8))
+        }
         var roles = try RoleSet(kafka: kafka, publisher: publisher, clock: clock, options: roleOptions, logger: logger)
         let logger = self.logger
         let begin: @Sendable () -> Void = {
             clock.begin()
             do {
-                try DevState.write(DevState(brokers: brokers, clock: clock.scaled!, topicPrefix: prefix), directory: stateDirectory)
+                try stateFile.update { state in
+                    let url = state.httpURL
+                    state = DevState(brokers: brokers, clock: clock.scaled!, topicPrefix: prefix)
+                    state.httpURL = url
+                }
             } catch {
                 logger.error("could not write \(stateDirectory)/dev.json: \(error)")
             }

@@ -10,6 +10,8 @@ public struct DevState: Codable, Sendable {
     public var realAnchor: Double
     public var pid: Int32
     public var topicPrefix: String
+    /// The `http` role's base URL (admin panel and API), once it listens; `nil` without it.
+    public var httpURL: String?
 
     public init(brokers: String, clock: ScaledWallClock, topicPrefix: String) {
         self.brokers = brokers

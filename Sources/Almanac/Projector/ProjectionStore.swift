@@ -80,6 +80,13 @@ public final class ProjectionStore: Sendable {
         }
     }
 
+    /// How far the fold has read each partition (next offset to read).
+    public var readPositions: [KafkaTopicPartition: Int64] {
+        inner.withLock { inner in
+            inner.positions.reduce(into: [:]) { $0[$1.key] = min($1.value, inner.holds[$1.key] ?? .max) }
+        }
+    }
+
     public func isCaughtUp(to target: [KafkaTopicPartition: Int64]) -> Bool {
         inner.withLock { Self.satisfied(target, $0) }
     }

@@ -49,6 +49,12 @@ public struct ProjectorService: Service {
         return try await offsets.endOffsets(partitions)
     }
 
+    /// High watermarks of every partition the projector folds (config, control, ticks,
+    /// executions): "caught up" for the `http` role's readiness.
+    public func allHighWatermarks() async throws -> [KafkaTopicPartition: Int64] {
+        try await offsets.endOffsets(try await partitions)
+    }
+
     /// Runs until cancelled or graceful shutdown.
     /// - Throws: fatal Kafka errors.
     public func run() async throws {

@@ -6,9 +6,12 @@ import ServiceLifecycle
 
 /// A role a process can run (DESIGN.md §1). Any mix per process.
 public enum AlmanacRole: String, CaseIterable, Sendable {
-    case projector, ticker, worker
+    /// `http` (admin API, panel, metrics) is served by a ``RoleExtension`` that the process adds
+    /// (the `almanac` CLI adds AlmanacHTTP's); like the ticker and worker it reads its
+    /// process's projection, so it brings the projector along.
+    case projector, ticker, worker, http
 
-    /// Parses `projector,ticker,worker` (or `all`, or `none`).
+    /// Parses `projector,ticker,worker,http` (or `all`, or `none`).
     /// - Throws: `ConfigError` naming an unknown role.
     public static func parseList(_ text: String) throws -> Set<AlmanacRole> {
         if text == "all" { return Set(allCases) }
@@ -24,8 +27,36 @@ public enum AlmanacRole: String, CaseIterable, Sendable {
     }
 }
 
-/// The services of a set of roles, wired to one projection. The ticker and worker need the
-/// projection, so asking for either brings the projector along.
+/// What a ``RoleExtension`` gets to build its services: the process's projection and clients.
+public struct RoleContext: Sendable {
+    public let roles: Set<AlmanacRole>
+    public let store: ProjectionStore
+    public let projector: ProjectorService
+    public let kafka: KafkaConfiguration
+    public let publisher: EventPublisher
+    public let clock: any WallClock
+    public let logger: Logger
+    /// Called by a role that serves something (http) with its URL once it listens.
+    public let announce: @Sendable (_ role: AlmanacRole, _ url: String) -> Void
+}
+
+/// A role implemented outside the Almanac library (the `http` role lives in AlmanacHTTP so that
+/// job-handler authors who link Almanac do not pull in an HTTP server).
+///
+/// ```swift
+/// var options = RoleSet.Options()
+/// options.extensions = [HTTPRole(configuration: http)]
+/// ```
+public protocol RoleExtension: Sendable {
+    /// The role this extension serves; its services are built only when the role is asked for.
+    var role: AlmanacRole { get }
+    /// The services of the role, in start order.
+    /// - Throws: configuration or client-creation errors (the process does not start).
+    func services(in context: RoleContext) throws -> [ServiceGroupConfiguration.ServiceConfiguration]
+}
+
+/// The services of a set of roles, wired to one projection. The ticker, worker and http roles
+/// need the projection, so asking for any of them brings the projector along.
 public struct RoleSet {
     public struct Options: Sendable {
         public var roles: Set<AlmanacRole> = Set(AlmanacRole.allCases)
@@ -41,6 +72,10 @@ public struct RoleSet {
         public var tickerTransactions: TickerTransactionMode = .auto
         public var worker = WorkerService.Options()
         public var pricing = PricingSchedule([.standard])
+        /// Roles implemented outside this library (e.g. AlmanacHTTP's `http`).
+        public var extensions: [any RoleExtension] = []
+        /// Receives the URL of a role that serves something (see ``RoleContext/announce``).
+        public var announce: @Sendable (AlmanacRole, String) -> Void = { _, _ in }
         public init() {}
     }
 
@@ -48,6 +83,8 @@ public struct RoleSet {
     public var projector: ProjectorService?
     public var ticker: TickerService?
     public var worker: WorkerService?
+    /// Services of ``Options/extensions`` whose role was asked for.
+    public var extensionServices: [ServiceGroupConfiguration.ServiceConfiguration] = []
 
     public init(kafka: KafkaConfiguration, publisher: EventPublisher, clock: any WallClock, options: Options, logger: Logger) throws {
         store = ProjectionStore()
@@ -70,6 +107,11 @@ public struct RoleSet {
                                    runner: ProcessRunner(clock: clock), pricing: options.pricing, clock: clock,
                                    logger: logger, options: options.worker)
         }
+        let context = RoleContext(roles: options.roles, store: store, projector: projector, kafka: kafka, publisher: publisher,
+                                  clock: clock, logger: logger, announce: options.announce)
+        for roleExtension in options.extensions where options.roles.contains(roleExtension.role) {
+            extensionServices += try roleExtension.services(in: context)
+        }
     }
 
     /// Service configurations in start order (projector first). The ticker's return (after
@@ -79,6 +121,6 @@ public struct RoleSet {
         if let projector { result.append(.init(service: projector)) }
         if let worker { result.append(.init(service: worker)) }
         if let ticker { result.append(.init(service: ticker, successTerminationBehavior: .ignore)) }
-        return result
+        return result + extensionServices
     }
 }

@@ -39,7 +39,8 @@ extension SchedulerState {
             if lastTick.map({ e.minute > $0 }) ?? true { lastTick = e.minute }
             return .applied
         case .jobCompleted(let e):
-            record(e.job, RunRecord(triggerId: e.triggerId, scheduledFor: nil, outcome: e.status.rawValue, at: e.finishedAt))
+            record(e.job, RunRecord(triggerId: e.triggerId, scheduledFor: nil, outcome: e.status.rawValue, at: e.finishedAt,
+                                         startedAt: e.startedAt, durationMilliseconds: e.durationMilliseconds, attempt: e.attempt))
             return .applied
         case .jobSkipped(let e):
             record(e.job, RunRecord(triggerId: e.triggerId, scheduledFor: e.scheduledFor, outcome: "skipped:\(e.reason.rawValue)", at: envelope.time))

@@ -17,7 +17,24 @@ public struct SchedulerState: Sendable {
         public var scheduledFor: Date?
         /// `succeeded`, `failed`, `timed_out`, or `skipped:<reason>`.
         public var outcome: String
+        /// When it finished (completions) or was skipped (event time).
         public var at: Date
+        /// Completions: when the run started and how long it took (milliseconds); `nil` for skips.
+        public var startedAt: Date?
+        public var durationMilliseconds: Int64?
+        /// Completions: the attempt (1, then retries).
+        public var attempt: Int?
+
+        public init(triggerId: TriggerID, scheduledFor: Date?, outcome: String, at: Date,
+                    startedAt: Date? = nil, durationMilliseconds: Int64? = nil, attempt: Int? = nil) {
+            self.triggerId = triggerId
+            self.scheduledFor = scheduledFor
+            self.outcome = outcome
+            self.at = at
+            self.startedAt = startedAt
+            self.durationMilliseconds = durationMilliseconds
+            self.attempt = attempt
+        }
     }
 
     /// The most recent pause that ended: runs due in `(pausedSince, resumedAt]` were still paused,

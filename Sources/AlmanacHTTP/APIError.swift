@@ -1,0 +1,43 @@
+import Foundation
+import Hummingbird
+
+/// A 4xx answer of the API: status plus ``ErrorView`` (`{"error": "...", "field": "..."}`).
+/// Handlers throw it; Hummingbird turns it into the response.
+public struct APIError: HTTPResponseError, Equatable {
+    public var status: HTTPResponse.Status
+    public var message: String
+    /// The input to blame: a path parameter (`app`, `job`), a body field, a query parameter,
+    /// or `Authorization`.
+    public var field: String?
+
+    public init(_ status: HTTPResponse.Status, _ message: String, field: String? = nil) {
+        self.status = status
+        self.message = message
+        self.field = field
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var response = JSONBody.response(ErrorView(error: message, field: field), status: status)
+        if status == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer realm=\"almanac\"" }
+        return response
+    }
+
+    static func unknownApp(_ app: String, known: [String]) -> APIError {
+        APIError(.notFound, "app \"\(app)\" is not configured (known: \(known.sorted().joined(separator: ", ")))", field: "app")
+    }
+
+    static func unknownJob(_ job: String, app: String, known: [String]) -> APIError {
+        APIError(.notFound, "app \"\(app)\" has no job \"\(job)\" (jobs: \(known.sorted().joined(separator: ", ")))", field: "job")
+    }
+}
+
+/// JSON responses: sorted keys, UTF-8, `application/json`.
+enum JSONBody {
+    static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let data = (try? encoder.encode(value)) ?? Data("{\"error\":\"could not encode the response\"}".utf8)
+        return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
+                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}

@@ -1,0 +1,111 @@
+/// Whether the panel's visitor may flip switches.
+public enum PanelAccess: Sendable, Equatable {
+    /// No admin token configured: loopback-only server, every visitor may.
+    case open
+    /// Logged in with the admin token (cookie).
+    case loggedIn
+    /// A token is configured and this visitor has not given it: read-only, with a login form.
+    case loggedOut
+}
+
+/// Renders the admin panel (`GET /`) from the API's views: accounts with today's credits, each
+/// app with its switch, its jobs (switch, schedule, next runs, run history with status and
+/// duration) and the dlq. Pure: views in, HTML out. Switches are forms that POST to
+/// `/panel/apps/{app}/(pause|resume)` and `/panel/apps/{app}/jobs/{job}/(pause|resume)`.
+public enum PanelPage {
+    public static func render(list: AppListView, dlq: DLQView, access: PanelAccess, message: String?) -> String {
+        var out = """
+        <!doctype html>
+        <html lang="en"><head><meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>Almanac</title><style>\(PanelStyle.css)</style></head>
+        <body><header><h1>Almanac</h1><span class="meta" id="now">now \(html(list.now)) · credits for \(html(list.day)) (UTC)</span>
+        """
+        if access == .loggedIn {
+            out += #"<form method="post" action="/logout"><button type="submit" id="logout">Log out</button></form>"#
+        }
+        out += "</header><main>"
+        if let message { out += #"<div class="flash" id="flash">\#(html(message))</div>"# }
+        if access == .loggedOut {
+            out += """
+            <section class="card login"><h2>Log in to change schedules</h2>
+            <form method="post" action="/login"><input type="password" name="token" id="token" placeholder="admin token" autocomplete="current-password">
+            <button type="submit" id="login">Log in</button></form></section>
+            """
+        }
+        out += accounts(list.accounts)
+        for app in list.apps { out += self.app(app, access: access) }
+        out += self.dlq(dlq)
+        out += "</main></body></html>\n"
+        return out
+    }
+
+    private static func accounts(_ accounts: [AccountView]) -> String {
+        var out = #"<section class="card" id="accounts"><h2>Accounts <small>credits today</small></h2><table><thead><tr><th>account</th><th>apps</th><th>credits</th><th>charged runs</th></tr></thead><tbody>"#
+        for account in accounts {
+            out += "<tr id=\"account-\(html(account.account))\"><td>\(html(account.account))</td><td>\(html(account.apps.joined(separator: ", ")))</td>"
+            out += "<td class=\"credits\">\(html(account.creditsToday.credits))</td><td>\(account.creditsToday.runs)</td></tr>"
+        }
+        return out + "</tbody></table></section>"
+    }
+
+    private static func app(_ app: AppView, access: PanelAccess) -> String {
+        let base = "/panel/apps/\(pathSegment(app.app))"
+        var out = "<section class=\"card app\" id=\"app-\(html(app.app))\"><div class=\"app-head\"><h2>\(html(app.app)) <small>\(html(app.account)) · \(html(app.zone)) · \(html(app.creditsToday.credits)) credits today</small></h2>"
+        out += toggle(id: "toggle-app-\(app.app)", action: base, enabled: app.enabled, paused: app.paused, access: access, label: app.app)
+        out += "</div>"
+        out += #"<table class="jobs"><thead><tr><th>job</th><th>schedule</th><th>switch</th><th>next runs</th><th>last runs</th></tr></thead><tbody>"#
+        for job in app.jobs {
+            let jobOn = job.paused == nil
+            out += "<tr id=\"job-\(html(app.app))-\(html(job.name))\"><td data-label=\"job\"><strong>\(html(job.name))</strong></td>"
+            out += "<td data-label=\"schedule\"><code>\(html(job.schedule ?? "by hand / follow-up"))</code></td><td data-label=\"switch\">"
+            out += toggle(id: "toggle-job-\(app.app)-\(job.name)", action: "\(base)/jobs/\(pathSegment(job.name))", enabled: jobOn,
+                          paused: job.paused, access: access, label: "\(app.app)/\(job.name)")
+            if jobOn && !app.enabled { out += #"<div class="muted">held by the app's pause</div>"# }
+            out += "</td><td data-label=\"next\"><ul class=\"next\">"
+            for next in job.nextRuns.prefix(3) { out += "<li title=\"\(html(next.utc))\">\(html(next.local))</li>" }
+            out += "</ul></td><td data-label=\"last runs\" class=\"history\">"
+            if job.lastRuns.isEmpty { out += #"<span class="muted">none yet</span>"# }
+            for run in job.lastRuns {
+                let duration = run.durationMilliseconds.map { " · \(Self.duration($0))" } ?? ""
+                let what = run.status == "skipped" ? "skipped (\(run.skipReason ?? ""))" : run.status
+                out += "<span class=\"run \(html(run.status))\" title=\"\(html(run.triggerId))\">\(html(String(run.at.local.dropFirst(11).prefix(5)))) \(html(what))\(html(duration))</span>"
+            }
+            out += "</td></tr>"
+        }
+        return out + "</tbody></table></section>"
+    }
+
+    /// An on/off switch: a form whose submit button shows the current state and flips it.
+    private static func toggle(id: String, action: String, enabled: Bool, paused: PauseView?, access: PanelAccess, label: String) -> String {
+        let state = enabled ? "on" : "off"
+        let why = paused.map { " title=\"paused \(html($0.since))\(html($0.reason.map { ": " + $0 } ?? ""))\"" } ?? ""
+        guard access != .loggedOut else {
+            return "<span class=\"state \(state)\" id=\"\(html(id))\"\(why)>\(enabled ? "ON" : "OFF")</span>"
+        }
+        let verb = enabled ? "pause" : "resume"
+        return """
+        <form class="toggle" method="post" action="\(action)/\(verb)" id="\(html(id))"\(why)>\
+        <input type="text" name="reason" placeholder="reason" aria-label="reason to \(verb) \(html(label))">\
+        <button type="submit" class="switch \(state)" id="\(html(id))-submit" aria-label="\(verb) \(html(label))">\(enabled ? "ON" : "OFF")</button></form>
+        """
+    }
+
+    private static func dlq(_ dlq: DLQView) -> String {
+        var out = #"<section class="card" id="dlq"><h2>Dead letters <small>\#(dlq.total) in the dlq</small></h2>"#
+        guard !dlq.rejections.isEmpty else { return out + #"<p class="muted">nothing rejected</p></section>"# }
+        out += "<table><thead><tr><th>time</th><th>from</th><th>reason</th><th>detail</th><th>by</th></tr></thead><tbody>"
+        for entry in dlq.rejections {
+            out += "<tr><td>\(html(entry.time))</td><td>\(html(entry.topic))[\(entry.partition)]@\(entry.offset)</td><td>\(html(entry.reason))</td>"
+            out += "<td>\(html(entry.detail))</td><td>\(html(entry.rejectedBy))</td></tr>"
+        }
+        return out + "</tbody></table></section>"
+    }
+
+    /// `850 ms`, `12.3 s`, `4 min 5 s`.
+    static func duration(_ milliseconds: Int64) -> String {
+        if milliseconds < 1000 { return "\(milliseconds) ms" }
+        if milliseconds < 60_000 { return "\(milliseconds / 1000).\(milliseconds % 1000 / 100) s" }
+        return "\(milliseconds / 60_000) min \(milliseconds % 60_000 / 1000) s"
+    }
+}

@@ -1,0 +1,129 @@
+import AlmanacCore
+import Foundation
+import Hummingbird
+
+/// The JSON API under `/v1` (schemas/openapi.yaml). Reads build views from the backend's state;
+/// pause, resume and trigger publish the same events as `almanac pause|resume|trigger` and answer
+/// 202 with where the event landed (the projection shows it a moment later).
+///
+/// | method | path | |
+/// |---|---|---|
+/// | GET | /v1/apps, /v1/apps/{app} | apps, jobs, switches, next and last runs, credits today |
+/// | GET | /v1/accounts | credits today per account |
+/// | GET | /v1/apps/{app}/jobs/{job}/runs?limit= | a job's recent runs |
+/// | GET | /v1/dlq?limit= | recent rejections |
+/// | POST | /v1/apps/{app}/pause, …/resume, /v1/apps/{app}/jobs/{job}/pause, …/resume | `{"reason"?}` |
+/// | POST | /v1/apps/{app}/jobs/{job}/trigger | `{"params"?}` |
+struct APIRoutes: Sendable {
+    let backend: any OperatorBackend
+    let auth: AdminAuth
+
+    func add(to router: Router<BasicRequestContext>) {
+        let v1 = router.group("v1")
+        v1.get("apps") { _, _ in JSONBody.response(builder().appList()) }
+        v1.get("accounts") { _, _ in
+            let builder = builder()
+            return JSONBody.response(AccountListView(now: RFC3339.utcMilliseconds(builder.now), day: builder.day, accounts: builder.accounts()))
+        }
+        v1.get("apps/:app") { _, context in
+            let (builder, app) = try resolve(context)
+            return JSONBody.response(builder.app(app)!)
+        }
+        v1.get("apps/:app/jobs/:job/runs") { request, context in
+            let (builder, app, job) = try resolveJob(context)
+            let limit = try Self.limit(request, default: 20)
+            return JSONBody.response(builder.runs(app: app, job: job, limit: limit)!)
+        }
+        v1.get("dlq") { request, _ in JSONBody.response(builder().dlq(limit: try Self.limit(request, default: 50))) }
+        for paused in [true, false] {
+            let verb = paused ? "pause" : "resume"
+            v1.post("apps/:app/\(verb)") { request, context in
+                try await toggle(request, context, paused: paused, job: false)
+            }
+            v1.post("apps/:app/jobs/:job/\(verb)") { request, context in
+                try await toggle(request, context, paused: paused, job: true)
+            }
+        }
+        v1.post("apps/:app/jobs/:job/trigger") { request, context in
+            try auth.check(authorization: request.headers[.authorization])
+            let params = try RequestBodies.trigger(try await Self.body(request))
+            let (builder, app, job) = try resolveJob(context)
+            let published = try await OperatorCommands(backend: backend).trigger(app: app, job: job, params: params, state: builder.state)
+            return JSONBody.response(published, status: .accepted)
+        }
+    }
+
+    private func builder() -> OperatorViewBuilder {
+        OperatorViewBuilder(state: backend.state, ledger: backend.ledger, now: backend.now())
+    }
+
+    private func toggle(_ request: Request, _ context: BasicRequestContext, paused: Bool, job: Bool) async throws -> Response {
+        try auth.check(authorization: request.headers[.authorization])
+        let reason = try RequestBodies.toggle(try await Self.body(request))
+        let published: PublishedView
+        if job {
+            let (builder, app, job) = try resolveJob(context)
+            published = try await OperatorCommands(backend: backend).toggle(app: app, job: job, paused: paused, reason: reason,
+                                                                           actor: "http", state: builder.state)
+        } else {
+            let (builder, app) = try resolve(context)
+            published = try await OperatorCommands(backend: backend).toggle(app: app, job: nil, paused: paused, reason: reason,
+                                                                           actor: "http", state: builder.state)
+        }
+        return JSONBody.response(published, status: .accepted)
+    }
+
+    /// The view builder and the `{app}` parameter, checked against the projection.
+    private func resolve(_ context: BasicRequestContext) throws -> (OperatorViewBuilder, String) {
+        let builder = builder()
+        let app = context.parameters.get("app") ?? ""
+        guard builder.state.apps[app] != nil else { throw APIError.unknownApp(app, known: Array(builder.state.apps.keys)) }
+        return (builder, app)
+    }
+
+    private func resolveJob(_ context: BasicRequestContext) throws -> (OperatorViewBuilder, String, String) {
+        let (builder, app) = try resolve(context)
+        let job = context.parameters.get("job") ?? ""
+        let jobs = builder.state.apps[app]!.jobs
+        guard jobs[job] != nil else { throw APIError.unknownJob(job, app: app, known: Array(jobs.keys)) }
+        return (builder, app, job)
+    }
+
+    static func limit(_ request: Request, default value: Int) throws(APIError) -> Int {
+        guard let text = request.uri.queryParameters.get("limit") else { return value }
+        guard let limit = Int(text), (1...500).contains(limit) else {
+            throw APIError(.badRequest, "limit must be an integer from 1 to 500, not \"\(text)\"", field: "limit")
+        }
+        return limit
+    }
+
+    static func body(_ request: Request) async throws -> [UInt8] {
+        var request = request
+        do {
+            let buffer = try await request.collectBody(upTo: RequestBodies.maxSize)
+            return Array(buffer.readableBytesView)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw APIError(.contentTooLarge, "request body is larger than \(RequestBodies.maxSize) bytes")
+        }
+    }
+}
+
+/// Turns errors that are not ``APIError`` into JSON too: unknown paths (404), wrong methods,
+/// anything unexpected (500, logged; handlers validate input, so a 500 is a bug).
+struct JSONErrorMiddleware: RouterMiddleware {
+    typealias Context = BasicRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as APIError {
+            throw error
+        } catch let error as HTTPError {
+            let message = error.body ?? (error.status == .notFound ? "no such endpoint: \(request.method) \(request.uri.path)" : error.status.reasonPhrase)
+            return JSONBody.response(ErrorView(error: message), status: error.status)
+        } catch {
+            context.logger.error("\(request.method) \(request.uri.path) failed: \(error)")
+            return JSONBody.response(ErrorView(error: "internal error: \(error)"), status: .internalServerError)
+        }
+    }
+}

@@ -1,0 +1,49 @@
+import AlmanacCore
+@testable import AlmanacHTTP
+import Foundation
+import Synchronization
+
+/// A backend whose state and clock the test sets and which records what would be published.
+final class FakeBackend: OperatorBackend {
+    private let box: Mutex<(state: SchedulerState, ledger: OperatorLedger, ready: Bool, published: [AlmanacEvent])>
+    let fixedNow: Date
+
+    init(state: SchedulerState, ledger: OperatorLedger = OperatorLedger(), ready: Bool = true, now: Date) {
+        box = Mutex((state, ledger, ready, []))
+        fixedNow = now
+    }
+
+    var state: SchedulerState { box.withLock { $0.state } }
+    var ledger: OperatorLedger { box.withLock { $0.ledger } }
+    var isReady: Bool { box.withLock { $0.ready } }
+    var published: [AlmanacEvent] { box.withLock { $0.published } }
+    func now() -> Date { fixedNow }
+
+    func publish(_ event: AlmanacEvent) async throws -> PublishedEvent {
+        let offset = box.withLock { box in
+            box.published.append(event)
+            return Int64(box.published.count - 1)
+        }
+        return PublishedEvent(time: fixedNow, topic: "almanac.\(event.kind.topic)", partition: 0, offset: offset)
+    }
+}
+
+enum Fixtures {
+    static func at(_ text: String) -> Date { RFC3339.parse(text)! }
+
+    /// `acme/clinic` (jobs `remind` at 8:00 and `manual` without schedule) and `beta/sync` (`*:00`),
+    /// configured 2026-03-02T12:00Z, New York.
+    static func state() -> SchedulerState {
+        var state = SchedulerState()
+        let clinic = AppConfiguration(app: "clinic", account: "acme", jobs: [
+            JobConfiguration(name: "remind", schedule: "8:00", command: ["x"], complexity: 3),
+            JobConfiguration(name: "manual", schedule: nil, command: ["x"]),
+        ])
+        let sync = AppConfiguration(app: "sync", account: "beta", timeZone: "Europe/Berlin",
+                                    jobs: [JobConfiguration(name: "hourly", schedule: "*:00", command: ["x"])])
+        for config in [clinic, sync] {
+            state.apply(EventEnvelope(source: "t", time: at("2026-03-02T12:00:00Z"), event: .appConfigured(AppConfigured(config: config))))
+        }
+        return state
+    }
+}

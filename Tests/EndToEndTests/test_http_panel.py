@@ -1,0 +1,88 @@
+"""The admin panel of a running `almanac dev --speed 60` in headless Chromium (Debian's chromium
+and chromium-driver, driven by Selenium; nothing is downloaded): an app paused through its form
+stops running, and a screenshot is kept in .almanac/artifacts/panel.png."""
+import datetime as dt
+import shutil
+
+import pytest
+
+from conftest import ROOT, by_type
+from http_support import Client
+
+START = "2026-03-02T07:55:00-05:00"
+ARTIFACTS = ROOT / ".almanac" / "artifacts"
+
+
+def chrome(width: int = 1280, height: int = 1800):
+    webdriver = pytest.importorskip("selenium.webdriver")
+    from selenium.webdriver.chrome.service import Service
+    if not shutil.which("chromedriver"):
+        pytest.fail("chromium-driver is not installed (ops/install-deps installs it)")
+    options = webdriver.ChromeOptions()
+    for flag in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", f"--window-size={width},{height}"]:
+        options.add_argument(flag)
+    options.binary_location = "/usr/bin/chromium"
+    return webdriver.Chrome(service=Service(executable_path="/usr/bin/chromedriver"), options=options)
+
+
+def parse(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def test_pausing_an_app_in_the_panel_stops_its_runs(dev_factory, example_apps):
+    from selenium.webdriver.common.by import By
+
+    dev = dev_factory(["--apps", str(example_apps), "--start", START, "--speed", "60", "--quiet"])
+    url = dev.http_url()
+    api = Client(url)
+    dev.wait_for(lambda: api.get("/readyz").status == 200, 60, "/readyz 200")
+    # Let support-queue (every 5 minutes from 8:00) run twice first.
+    api.wait_for("/v1/apps/support-queue/jobs/triage-tickets/runs",
+                 lambda body: sum(r["status"] == "succeeded" for r in body["runs"]) >= 2, 90, "two support-queue runs")
+
+    browser = chrome()
+    try:
+        browser.get(url + "/")
+        assert browser.title == "Almanac"
+        card = browser.find_element(By.ID, "app-support-queue")
+        assert "helpdesk-co" in card.text
+        assert browser.find_element(By.ID, "toggle-app-support-queue-submit").text == "ON"
+        assert "succeeded" in browser.find_element(By.ID, "job-support-queue-triage-tickets").text
+        assert "acme-clinics" in browser.find_element(By.ID, "accounts").text
+
+        form = browser.find_element(By.ID, "toggle-app-support-queue")
+        form.find_element(By.NAME, "reason").send_keys("panel test")
+        browser.find_element(By.ID, "toggle-app-support-queue-submit").click()
+        assert "Paused support-queue" in browser.find_element(By.ID, "flash").text
+        # The panel reads the projection, which folds the pause a moment later.
+        dev.wait_for(lambda: not api.get("/v1/apps/support-queue").json["enabled"], 30, "the pause in the projection")
+        browser.get(url + "/")
+        assert browser.find_element(By.ID, "toggle-app-support-queue-submit").text == "OFF"
+        paused = api.get("/v1/apps/support-queue").json["paused"]
+        assert paused["reason"] == "panel test" and paused["actor"] == "panel"
+
+        # Three more slots (15 simulated minutes) pass while paused.
+        since = parse(paused["since"])
+        api.wait_for("/v1/apps/support-queue/jobs/triage-tickets/runs", lambda body: sum(
+            r["status"] == "skipped" and r.get("skipReason") == "paused" for r in body["runs"]) >= 3, 60, "three paused slots")
+        browser.get(url + "/")
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        browser.save_screenshot(str(ARTIFACTS / "panel.png"))
+        browser.set_window_size(390, 1400)
+        browser.save_screenshot(str(ARTIFACTS / "panel-mobile.png"))
+        assert (ARTIFACTS / "panel.png").stat().st_size > 10_000
+    finally:
+        browser.quit()
+
+    assert dev.stop() == 0
+    events = dev.events()
+    key = "helpdesk-co/support-queue/triage-tickets"
+    after = lambda e: parse(e["scheduledFor"]) > since
+    triggered = [e["data"] for e in by_type(events, "almanac.job.triggered") if e["subject"] == key]
+    assert len([t for t in triggered if not after(t)]) >= 2   # it did run before the pause
+    triggered_after = [t for t in triggered if after(t)]
+    assert triggered_after == [], f"support-queue ran after its pause at {since}: {triggered_after[:3]}"
+    skipped = [e["data"] for e in by_type(events, "almanac.job.skipped") if e["subject"] == key and after(e["data"])]
+    assert len(skipped) >= 3 and all(s["reason"] == "paused" for s in skipped)
+    pause = [e for e in by_type(events, "almanac.schedule.paused") if e["data"]["app"] == "support-queue"]
+    assert pause and pause[0]["data"]["actor"] == "panel" and pause[0]["data"]["reason"] == "panel test"
