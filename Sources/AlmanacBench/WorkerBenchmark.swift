@@ -160,7 +160,10 @@ struct WorkerBenchmark: AsyncParsableCommand {
         let producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
         let publisher = EventPublisher(producer: producer, topics: topics, source: "bench-worker-\(index)")
         let store = ProjectionStore()
-        let projector = try ProjectorService(store: store, kafka: kafka, publisher: publisher, topics: topics, clock: clock, logger: logger)
+        var projector = try ProjectorService(store: store, kafka: kafka, publisher: publisher, topics: topics, clock: clock, logger: logger)
+        // What `almanac run --roles worker` folds (RoleSet): config and control only.
+        projector.foldsTicks = false
+        projector.foldsExecutions = false
         var options = WorkerService.Options()
         if let maxConcurrentRuns { options.maxConcurrentRuns = maxConcurrentRuns }
         options.handlers.register("bench.stamp") { context in

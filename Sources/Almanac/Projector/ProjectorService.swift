@@ -32,11 +32,26 @@ public struct ProjectorService: Service {
         self.logger = logger
     }
 
+    /// Whether the projection folds `ticks` (the last ticked minute: tickers and `almanac dev`
+    /// need it). Default true.
+    public var foldsTicks = true
+    /// Whether the projection folds `executions` (recent runs per job: the http role shows them).
+    /// Default true. A worker-only process turns both off: it needs apps and pauses alone, and
+    /// decoding every execution event of the cluster in every worker would cost more CPU than
+    /// running the jobs (BENCHMARKS.md, worker.e2e_noop).
+    public var foldsExecutions = true
+
+    /// The topics the projector folds, in this order: config, control, then ticks and executions
+    /// as ``foldsTicks`` and ``foldsExecutions`` say.
+    public var foldedTopics: [String] {
+        [topics.config, topics.control] + (foldsTicks ? [topics.ticks] : []) + (foldsExecutions ? [topics.executions] : [])
+    }
+
     /// The partitions the projector folds.
     public var partitions: [KafkaTopicPartition] {
         get async throws {
             let counts = try await offsets.describeTopics()
-            return [topics.config, topics.control, topics.ticks, topics.executions].flatMap { topic in
+            return foldedTopics.flatMap { topic in
                 (0..<(counts[topic] ?? 0)).map { KafkaTopicPartition(topic: topic, partition: Int32($0)) }
             }
         }

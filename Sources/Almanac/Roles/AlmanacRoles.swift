@@ -90,7 +90,12 @@ public struct RoleSet {
         store = ProjectionStore()
         let needsProjection = !options.roles.isEmpty
         guard needsProjection else { return }
-        let projector = try ProjectorService(store: store, kafka: kafka, publisher: publisher, topics: publisher.topics, clock: clock, logger: logger)
+        var projector = try ProjectorService(store: store, kafka: kafka, publisher: publisher, topics: publisher.topics, clock: clock, logger: logger)
+        // Workers and tickers need less of the log than the projector role or the http role.
+        if options.roles.isSubset(of: [.worker, .ticker]) {
+            projector.foldsTicks = options.roles.contains(.ticker)
+            projector.foldsExecutions = false
+        }
         self.projector = projector
         if options.roles.contains(.ticker) {
             var ticker = TickerService(store: store, projector: projector, publisher: publisher, clock: clock, logger: logger, tickDelay: options.tickDelay)
