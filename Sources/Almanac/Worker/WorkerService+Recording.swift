@@ -14,6 +14,12 @@ extension WorkerService {
             await coordinator.finish(token, outcome: await recordRemoved(trigger) ? .skipped : .abandoned)
             return
         }
+        if trigger.source == .enqueue && job.config.pauseHoldsFollowUps {
+            guard await holdWhilePaused(token, trigger, coordinator) else {
+                await coordinator.finish(token, outcome: .abandoned)
+                return
+            }
+        }
         let executionId = UUID().uuidString.lowercased()
         let startedAt = clock.now()
         let started = JobStarted(triggerId: trigger.triggerId, executionId: executionId, job: trigger.job, worker: workerID,
@@ -52,6 +58,29 @@ extension WorkerService {
             recorded = await publishUntilWritten(derived, at: finishedAt, what: "the charge of \(trigger.triggerId)")
         }
         await coordinator.finish(token, outcome: recorded ? .completed(completion) : .abandoned)
+    }
+
+    /// Holds a follow-up of a job with `pauseHoldsFollowUps` while its app or job is paused
+    /// (DESIGN.md §5: the config says whether a pause also holds queued follow-ups); it starts once
+    /// resumed. The held run keeps its slot, and its offset stays unfinished, so a partition's next
+    /// owner holds it too.
+    /// - Returns: false if the hold was cancelled (hand-off or shutdown): the trigger is not run here.
+    private func holdWhilePaused(_ token: RunToken, _ trigger: JobTriggered, _ coordinator: WorkerCoordinator) async -> Bool {
+        let store = self.store
+        let clock = self.clock
+        let key = trigger.job
+        guard let pause = store.state.pause(app: key.app, job: key.job, at: clock.now()) else { return true }
+        logger.info("follow-up \(trigger.triggerId) held: \(key.app) is paused (\(pause.reason ?? "no reason"))")
+        let hold = Task {
+            while store.state.pause(app: key.app, job: key.job, at: clock.now()) != nil {
+                do { try await clock.sleep(seconds: 1) } catch { return false }
+            }
+            return !Task.isCancelled
+        }
+        await coordinator.setCancel(token) { hold.cancel() }
+        let released = await withTaskCancellationHandler { await hold.value } onCancel: { hold.cancel() }
+        if released { logger.info("follow-up \(trigger.triggerId) released: \(key.app) resumed") }
+        return released
     }
 
     /// Writes the events of a trigger that does not run.
