@@ -10,5 +10,6 @@ struct AlmanacBench: AsyncParsableCommand {
         subcommands: [
             CalendarNextBenchmark.self, DueIndexBenchmark.self,
             KafkaProduceBenchmark.self, KafkaConsumeBenchmark.self, ProjectorRebuildBenchmark.self, TickLatencyBenchmark.self,
+            AuditReplayBenchmark.self,
         ])
 }
