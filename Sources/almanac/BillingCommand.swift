@@ -100,30 +100,3 @@ struct BillingReportCommand: AsyncParsableCommand {
         return BillingReport.Query(account: account, app: app, from: start, to: end, zone: zone)
     }
 }
-
-/// A one-line progress bar on stderr, redrawn at most 10 times a second (only on a terminal).
-/// Used from one task only: the replay calls ``show(_:)`` synchronously between polls.
-final class ProgressBar {
-    private let enabled: Bool
-    private var lastDraw = ContinuousClock.now - .seconds(1)
-    private var drawn = false
-
-    init(enabled: Bool) { self.enabled = enabled }
-
-    func show(_ progress: ChargeLogReader.Progress) {
-        guard enabled, progress.total > 0, ContinuousClock.now - lastDraw >= .milliseconds(100) || progress.read == progress.total else { return }
-        lastDraw = ContinuousClock.now
-        let width = 30
-        let fraction = min(1, Double(progress.read) / Double(progress.total))
-        let filled = Int(fraction * Double(width))
-        let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
-        FileHandle.standardError.write(Data("\r[\(bar)] \(Int(fraction * 100))%  \(progress.read)/\(progress.total) messages".utf8))
-        drawn = true
-    }
-
-    func clear() {
-        guard drawn else { return }
-        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
-        drawn = false
-    }
-}

@@ -124,6 +124,18 @@ def projector_rebuild(ctx: Context) -> list[Row]:
                 f"baseline: the same consumer only decoding (the fetch + decode floor)")]
 
 
+@benchmark("audit.replay")
+def audit_replay(ctx: Context) -> list[Row]:
+    events = 100_000 if ctx.quick else 1_000_000
+    results = ctx.almanac("audit-replay", "--events", str(events), "--reps", str(reps(ctx)))
+    audit, decode = pick(results, "almanac"), pick(results, "decode-only")
+    ratio = audit.value / decode.value
+    return [Row("audit.replay", audit.value, "events/s", ">= 300,000 events/s", audit.value >= 300_000, decode.value, ratio,
+                audit.min, audit.max, audit.peak_rss_bytes,
+                f"{events:,} trigger/completion/charge/tick events (~{audit.extra['bytes_per_event']:.0f} B) replayed from offset 0 "
+                f"into an AuditLog and verified (almanac audit verify); baseline: one consumer only decoding (strict EventCodec)")]
+
+
 @benchmark("ticker.tick_latency")
 def tick_latency(ctx: Context) -> list[Row]:
     jobs = 100_000 if ctx.quick else 1_000_000

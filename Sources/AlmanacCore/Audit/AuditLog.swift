@@ -1,0 +1,155 @@
+import Foundation
+
+/// Where a message sits in the log: topic, partition, offset. Used to order events that carry the
+/// same `time` and to name a message in a finding.
+public struct LogPosition: Hashable, Sendable, Comparable, CustomStringConvertible {
+    public var topic: String
+    public var partition: Int32
+    public var offset: Int64
+    public init(topic: String, partition: Int32, offset: Int64) {
+        self.topic = topic
+        self.partition = partition
+        self.offset = offset
+    }
+    public static func < (a: LogPosition, b: LogPosition) -> Bool {
+        (a.topic, a.partition, a.offset) < (b.topic, b.partition, b.offset)
+    }
+    /// `almanac.charges[3]@17`, as kcat and the dlq name a message.
+    public var description: String { "\(topic)[\(partition)]@\(offset)" }
+}
+
+/// The facts an audit needs, collected from a replay of every Almanac topic (issue 10).
+///
+/// Feed it every decoded event with ``add(_:at:)`` in log order per partition (partitions may
+/// interleave); messages that do not decode are counted with ``addUndecodable(at:)``. Nothing is
+/// judged while reading: ``AuditTimeline``, ``runs(app:job:from:to:)``, ``verify(from:to:pricing:)``
+/// and ``state(at:)`` answer questions about the collected log afterwards.
+///
+/// Times are the events' CloudEvents `time` (UTC): a pause is judged by when it was stamped, not
+/// when it arrived (DESIGN.md §5). Duplicates are kept where the audit reports them (completions,
+/// charges) and dropped where the contract makes them harmless (a trigger or skip written twice
+/// by two tickers has one deterministic id).
+///
+/// ```swift
+/// var log = AuditLog()
+/// for message in replay { log.add(try EventCodec.decode(message.value), at: position) }
+/// let report = log.runs(app: "clinic-reminders", job: nil, from: from, to: to)
+/// ```
+public struct AuditLog: Sendable {
+    /// A config or control event, in the order it takes effect (``time``, then log position).
+    public struct Change: Sendable {
+        public var time: Date
+        public var position: LogPosition
+        public var envelope: EventEnvelope
+    }
+
+    /// An event with the time it was written.
+    public struct Stamped<Event: Sendable>: Sendable {
+        public var event: Event
+        /// The CloudEvents `time` (UTC).
+        public var time: Date
+        public var position: LogPosition
+    }
+
+    /// `app.configured`, `app.removed`, `schedule.paused`, `schedule.resumed`, as read.
+    public private(set) var changes: [Change] = []
+    /// First copy of each trigger id.
+    public private(set) var triggers: [TriggerID: Stamped<JobTriggered>] = [:]
+    /// Every `job.completed`, per trigger id, in log order (more than one is a finding).
+    public private(set) var completions: [TriggerID: [Stamped<JobCompleted>]] = [:]
+    /// First copy of each skip.
+    public private(set) var skips: [TriggerID: Stamped<JobSkipped>] = [:]
+    /// Every `credits.charged`, per charge id, in log order (identical copies are allowed).
+    public private(set) var charges: [TriggerID: [Stamped<CreditsCharged>]] = [:]
+    /// Minute (UTC) → when its first `tick.completed` was written.
+    public private(set) var ticks: [Date: Date] = [:]
+    /// Messages read, events of each kind, and messages that are not valid events.
+    public private(set) var counts = Counts()
+    /// The newest event `time` in the log: the instant the audit judges "by now" from.
+    public private(set) var latestTime: Date?
+    /// Whether the `triggers` topic still holds its beginning (it keeps 14 days). When it does
+    /// not, a completion without its trigger is not a finding. Set by the reader; default true.
+    public var triggersComplete = true
+
+    /// What the replay read.
+    public struct Counts: Codable, Hashable, Sendable {
+        public var messages = 0
+        public var undecodable = 0
+        public var byType: [String: Int] = [:]
+        public init() {}
+    }
+
+    private var changesSorted = true
+
+    public init() {}
+
+    /// Adds one decoded event read at `position`.
+    public mutating func add(_ envelope: EventEnvelope, at position: LogPosition) {
+        counts.messages += 1
+        counts.byType[envelope.type, default: 0] += 1
+        let time = envelope.time
+        if latestTime.map({ time > $0 }) ?? true { latestTime = time }
+        switch envelope.event {
+        case .appConfigured, .appRemoved, .schedulePaused, .scheduleResumed:
+            if let last = changes.last, (last.time, last.position) > (time, position) { changesSorted = false }
+            changes.append(Change(time: time, position: position, envelope: envelope))
+        case .jobTriggered(let e):
+            if triggers[e.triggerId] == nil { triggers[e.triggerId] = Stamped(event: e, time: time, position: position) }
+        case .jobCompleted(let e):
+            completions[e.triggerId, default: []].append(Stamped(event: e, time: time, position: position))
+        case .jobSkipped(let e):
+            if skips[e.triggerId] == nil { skips[e.triggerId] = Stamped(event: e, time: time, position: position) }
+        case .creditsCharged(let e):
+            charges[e.chargeId, default: []].append(Stamped(event: e, time: time, position: position))
+        case .tickCompleted(let e):
+            if ticks[e.minute].map({ time < $0 }) ?? true { ticks[e.minute] = time }
+        case .jobStarted, .eventRejected:
+            break
+        }
+    }
+
+    /// Counts a message that is not a valid Almanac event (it is in the dlq, or should be).
+    public mutating func addUndecodable(at position: LogPosition) {
+        counts.messages += 1
+        counts.undecodable += 1
+    }
+
+    /// Merges a log collected from other partitions (replays decode partitions in parallel).
+    /// Per-partition order is kept as long as each partition was read into one part.
+    public mutating func merge(_ other: AuditLog) {
+        for change in other.changes {
+            if let last = changes.last, (last.time, last.position) > (change.time, change.position) { changesSorted = false }
+            changes.append(change)
+        }
+        for (id, trigger) in other.triggers where triggers[id] == nil || trigger.position < triggers[id]!.position {
+            triggers[id] = trigger
+        }
+        for (id, list) in other.completions { completions[id, default: []] += list }
+        for (id, skip) in other.skips where skips[id] == nil || skip.position < skips[id]!.position { skips[id] = skip }
+        for (id, list) in other.charges { charges[id, default: []] += list }
+        for (minute, time) in other.ticks where ticks[minute].map({ time < $0 }) ?? true { ticks[minute] = time }
+        counts.messages += other.counts.messages
+        counts.undecodable += other.counts.undecodable
+        for (type, n) in other.counts.byType { counts.byType[type, default: 0] += n }
+        if let time = other.latestTime, latestTime.map({ time > $0 }) ?? true { latestTime = time }
+        triggersComplete = triggersComplete && other.triggersComplete
+    }
+
+    /// Config and control events in the order they take effect: by `time`, ties by log position.
+    public var orderedChanges: [Change] {
+        changesSorted ? changes : changes.sorted { ($0.time, $0.position) < ($1.time, $1.position) }
+    }
+
+    /// Sorts the changes once (call after the replay; queries sort lazily otherwise).
+    public mutating func finish() {
+        if !changesSorted {
+            changes.sort { ($0.time, $0.position) < ($1.time, $1.position) }
+            changesSorted = true
+        }
+        for (id, list) in completions where list.count > 1 { completions[id] = list.sorted { $0.position < $1.position } }
+        for (id, list) in charges where list.count > 1 { charges[id] = list.sorted { $0.position < $1.position } }
+    }
+
+    /// The newest ticked minute.
+    public var lastTick: Date? { ticks.keys.max() }
+}

@@ -1,0 +1,108 @@
+import Foundation
+
+extension AuditReconciler {
+    /// The row of one run (a root trigger id and its retries) and the findings about it.
+    func reconcile(root: TriggerID, key: JobKey, scheduledFor: Date, source: TriggerSource, expected: Bool)
+        -> (AuditRow, [AuditDiscrepancy])
+    {
+        let chain = [root] + (retriesOf(root))
+        var findings: [AuditDiscrepancy] = []
+        func finding(_ kind: AuditDiscrepancy.Kind, _ id: TriggerID, _ detail: String) {
+            findings.append(AuditDiscrepancy(kind, id, job: key, scheduledFor: scheduledFor, detail: detail))
+        }
+        var attempts = 0
+        var duration: Int64?
+        var charged = Millicredits.zero
+        // The newest attempt the log knows of, and what became of it.
+        var latest: AuditOutcome?
+        for id in chain {
+            let completions = log.completions[id] ?? []
+            let trigger = log.triggers[id]
+            let charges = log.charges[id] ?? []
+            if let first = completions.first {
+                attempts += 1
+                duration = (duration ?? 0) + first.event.durationMilliseconds
+                latest = Self.outcome(of: first.event.status)
+                if completions.count > 1 {
+                    finding(.duplicateCompletion, id, "\(completions.count) job.completed events (\(completions.map(\.position.description).joined(separator: ", ")))")
+                }
+                if trigger == nil, log.triggersComplete {
+                    finding(.completionWithoutTrigger, id, "job.completed at \(first.position) but no job.triggered in the log")
+                }
+                if charges.isEmpty, asOf.timeIntervalSince(first.time) > 60 {
+                    finding(.noCharge, id, "completed (\(first.event.status.rawValue)) at \(RFC3339.utcMilliseconds(first.time)) (\(first.position)); no credits.charged with this chargeId")
+                }
+            } else if let skip = log.skips[id] {
+                latest = skipOutcome(skip, scheduledFor: scheduledFor)
+            } else if let trigger {
+                let deadline = self.deadline(of: trigger)
+                if asOf > deadline {
+                    latest = .noCompletion
+                    finding(.noCompletion, id, "triggered at \(RFC3339.utcMilliseconds(trigger.time)) (\(trigger.position)); no job.completed by \(RFC3339.utcMilliseconds(deadline)) (its timeout + \(Int(Self.slackSeconds)) s), the log reaches \(RFC3339.utcMilliseconds(asOf))")
+                } else {
+                    latest = .running
+                }
+            }
+            if let first = charges.first {
+                charged = charged + first.event.total
+                if completions.isEmpty {
+                    finding(.chargeWithoutCompletion, id, "credits.charged at \(first.position) (\(first.event.total) credits) but no job.completed")
+                }
+            }
+        }
+        let outcome: AuditOutcome
+        if let skip = log.skips[root] {
+            outcome = skipOutcome(skip, scheduledFor: scheduledFor)
+        } else if let latest {
+            outcome = latest
+        } else if expected, let firstTick, scheduledFor < firstTick {
+            outcome = .beforeFirstTick
+        } else if expected, let lastTick, scheduledFor <= lastTick {
+            outcome = .neverTriggered
+            let ticked = log.ticks[scheduledFor].map { "minute ticked at \(RFC3339.utcMilliseconds($0))" } ?? "minute never ticked, later ones were"
+            finding(.noTrigger, root, "due by the schedule in force; no job.triggered and no job.skipped (\(ticked))")
+        } else {
+            outcome = .notTickedYet
+        }
+        let row = AuditRow(job: key, triggerId: root, scheduledFor: scheduledFor, source: source, expected: expected, outcome: outcome,
+                           attempts: attempts, durationMilliseconds: duration, charged: charged, findings: findings.map(\.kind))
+        return (row, findings)
+    }
+
+    /// Retry ids of a root, by attempt.
+    func retriesOf(_ root: TriggerID) -> [TriggerID] {
+        guard let list = retryIDs[root] else { return [] }
+        return list.keys.sorted().map { list[$0]! }
+    }
+
+    static func outcome(of status: RunStatus) -> AuditOutcome {
+        switch status {
+        case .succeeded: .succeeded
+        case .failed: .failed
+        case .timedOut: .timedOut
+        }
+    }
+
+    /// The outcome of a skip, explained from the control history and the ticks.
+    func skipOutcome(_ skip: AuditLog.Stamped<JobSkipped>, scheduledFor: Date) -> AuditOutcome {
+        switch skip.event.reason {
+        case .paused:
+            if let pause = timeline.pause(app: skip.event.job.app, job: skip.event.job.job, at: scheduledFor) {
+                return .skippedPaused(actor: pause.actor, since: pause.since, reason: pause.reason)
+            }
+            return .skippedPaused(actor: nil, since: nil, reason: skip.event.detail)
+        case .overlap: return .skippedOverlap
+        case .removed: return .skippedRemoved
+        case .missed: return .skippedMissed(downFrom: lastTickWritten(before: scheduledFor), downTo: skip.time)
+        }
+    }
+
+    /// When the trigger should have completed by: its `notBefore` (or its time) + the job's
+    /// `timeoutSeconds` (as configured when it was triggered; 600 if unknown) + ``slackSeconds``.
+    func deadline(of trigger: AuditLog.Stamped<JobTriggered>) -> Date {
+        let job = trigger.event.job
+        let timeout = timeline.epoch(app: job.app, job: job.job, at: trigger.time)?.job.config.timeoutSeconds ?? 600
+        let start = max(trigger.time, trigger.event.notBefore ?? trigger.time)
+        return start.addingTimeInterval(Double(timeout) + Self.slackSeconds)
+    }
+}

@@ -1,0 +1,162 @@
+import Foundation
+
+/// Reconciles what the schedules called for with what the log says happened (issue 10): one
+/// ``AuditRow`` per fire time and per manual or follow-up run, and the ``AuditDiscrepancy``s.
+///
+/// Rules (docs/events.md "Auditing"):
+/// - **Fire times** come from ``CompiledSchedule`` (DST per DESIGN.md §4) of the job's schedule
+///   *in force for that minute*: the configuration read by the time the minute was ticked (the
+///   `time` of its first `tick.completed`; for a minute not ticked, the minute itself), and only
+///   after the instant that schedule took effect — the ticker's own rule, so an edit at 10:10 moves
+///   the next slot, never an earlier one.
+/// - **Outcome** comes from the events of the fire time's trigger id and its retries
+///   (`<id>~<n>`): a skip, else the last attempt's completion, else the trigger's age.
+/// - **"By now"** is the newest event `time` in the log (``AuditLog/latestTime``): a trigger is
+///   late once that passes its `notBefore` (or its time) + the job's `timeoutSeconds` + 65 s (the
+///   5 s kill grace and a minute's slack); a completion is uncharged once 60 s have passed.
+public struct AuditReconciler: Sendable {
+    public let log: AuditLog
+    public let timeline: AuditTimeline
+    /// The instant "by now" is judged from (the newest event time; the distant past for an empty log).
+    public let asOf: Date
+    /// Minutes are late by at most this much before a missing completion or charge is a finding.
+    public static let slackSeconds = 65.0
+    /// When each `tick.completed` was first written, oldest first.
+    let tickTimes: [Date]
+    let lastTick: Date?
+    let firstTick: Date?
+    /// App id → every root trigger id seen in triggers, skips, completions and charges.
+    let roots: [String: Set<TriggerID>]
+    /// Root trigger id → its retries' ids (`~2`, `~3` …), by attempt.
+    let retryIDs: [TriggerID: [Int: TriggerID]]
+
+    public init(_ log: AuditLog) {
+        self.log = log
+        timeline = AuditTimeline(log)
+        asOf = log.latestTime ?? .distantPast
+        tickTimes = log.ticks.values.sorted()
+        lastTick = log.lastTick
+        firstTick = log.ticks.keys.min()
+        var roots: [String: Set<TriggerID>] = [:]
+        var retries: [TriggerID: [Int: TriggerID]] = [:]
+        func note(_ id: TriggerID, app: String) {
+            let (root, attempt) = Self.split(id)
+            roots[app, default: []].insert(root)
+            if attempt > 1 { retries[root, default: [:]][attempt] = id }
+        }
+        for (id, t) in log.triggers { note(id, app: t.event.job.app) }
+        for (id, s) in log.skips { note(id, app: s.event.job.app) }
+        for (id, list) in log.completions { note(id, app: list[0].event.job.app) }
+        for (id, list) in log.charges { note(id, app: list[0].event.app) }
+        self.roots = roots
+        self.retryIDs = retries
+    }
+
+    /// The newest `tick.completed` written strictly before `instant`: the ticker's last sign of life.
+    func lastTickWritten(before instant: Date) -> Date? {
+        var low = 0
+        var high = tickTimes.count
+        while low < high {
+            let mid = (low + high) / 2
+            if tickTimes[mid] < instant { low = mid + 1 } else { high = mid }
+        }
+        return low > 0 ? tickTimes[low - 1] : nil
+    }
+
+    /// `a/b/c@2026-03-02T13:00Z~3` → (`a/b/c@2026-03-02T13:00Z`, 3); no `~`: attempt 1.
+    static func split(_ id: TriggerID) -> (root: TriggerID, attempt: Int) {
+        guard let tilde = id.rawValue.firstIndex(of: "~") else { return (id, 1) }
+        let attempt = Int(id.rawValue[id.rawValue.index(after: tilde)...]) ?? 1
+        return (TriggerID(String(id.rawValue[..<tilde])), attempt)
+    }
+
+    /// Every app in the log (configured or seen in runs), sorted.
+    public var apps: [String] {
+        Set(timeline.epochs.keys).union(roots.keys).sorted()
+    }
+
+    /// The instant the configuration for `minute` was read: when it was first ticked, else itself.
+    func cutoff(_ minute: Date) -> Date { log.ticks[minute] ?? minute }
+
+    /// The fire times of `job` of `app` with `from <= t < to` that the schedule in force called for.
+    public func fireTimes(app: String, job: String, from: Date, to: Date) -> [Date] {
+        guard from < to else { return [] }
+        var result = Set<Date>()
+        for epoch in timeline.epochs[app]?[job] ?? [] {
+            guard let schedule = epoch.job.schedule else { continue }
+            let start = max(from.addingTimeInterval(-0.001), epoch.job.scheduleEffectiveFrom)
+            // A minute's configuration is read when it is ticked, at or after the minute itself.
+            let end = min(to.addingTimeInterval(-0.001), epoch.until ?? to)
+            guard start < end else { continue }
+            for minute in schedule.occurrences(after: start, through: end) {
+                let read = cutoff(minute)
+                if read >= epoch.from, epoch.until.map({ read < $0 }) ?? true { result.insert(minute) }
+            }
+        }
+        return result.sorted()
+    }
+
+    /// The runs of `app` (one `job`, or all) whose fire time (or request time) is in `[from, to)`.
+    public func runs(app: String, job: String? = nil, from: Date, to: Date) -> AuditRunsReport {
+        var candidates: [TriggerID: (key: JobKey, at: Date, source: TriggerSource, expected: Bool)] = [:]
+        let jobNames = Set(timeline.epochs[app]?.keys.map { $0 } ?? [])
+        for name in jobNames where job == nil || name == job {
+            let account = timeline.accounts[app] ?? ""
+            let key = JobKey(account: account, app: app, job: name)
+            for minute in fireTimes(app: app, job: name, from: from, to: to) {
+                let id = TriggerID.scheduled(key, at: minute)
+                candidates[id] = (key, minute, .scheduled, true)
+            }
+        }
+        for root in roots[app] ?? [] where candidates[root] == nil {
+            guard let info = describe(root), job == nil || info.key.job == job, from <= info.at, info.at < to else { continue }
+            candidates[root] = (info.key, info.at, info.source, false)
+        }
+        var rows: [AuditRow] = []
+        var findings: [AuditDiscrepancy] = []
+        for (root, c) in candidates {
+            let (row, found) = reconcile(root: root, key: c.key, scheduledFor: c.at, source: c.source, expected: c.expected)
+            rows.append(row)
+            findings += found
+        }
+        rows.sort { ($0.scheduledFor, $0.job.job, $0.triggerId.rawValue) < ($1.scheduledFor, $1.job.job, $1.triggerId.rawValue) }
+        return AuditRunsReport(app: app, job: job, from: from, to: to, asOf: asOf, zone: zone(of: app), rows: rows, discrepancies: findings.sorted())
+    }
+
+    /// The app's IANA zone as last configured (UTC when unknown).
+    public func zone(of app: String) -> TimeZone {
+        timeline.zones[app].flatMap(TimeZone.init(identifier:)) ?? TimeZone(identifier: "UTC")!
+    }
+
+    /// Job, time and source of a root trigger id from its events (or its id's shape).
+    private func describe(_ root: TriggerID) -> (key: JobKey, at: Date, source: TriggerSource)? {
+        if let t = log.triggers[root] { return (t.event.job, t.event.scheduledFor, t.event.source) }
+        if let s = log.skips[root] { return (s.event.job, s.event.scheduledFor, .scheduled) }
+        let ids = [root] + retriesOf(root)
+        for id in ids {
+            if let t = log.triggers[id] { return (t.event.job, t.event.scheduledFor, t.event.source == .retry ? Self.source(of: root) : t.event.source) }
+        }
+        for id in ids {
+            if let c = log.completions[id]?.first {
+                return (c.event.job, Self.scheduledFor(of: root) ?? c.event.startedAt, Self.source(of: root))
+            }
+            if let c = log.charges[id]?.first {
+                let key = JobKey(account: c.event.account, app: c.event.app, job: c.event.job)
+                return (key, Self.scheduledFor(of: root) ?? c.time, Self.source(of: root))
+            }
+        }
+        return nil
+    }
+
+    /// The source a trigger id's shape implies (DESIGN.md §3): `…#n` follow-up, `…@minute` scheduled, else manual.
+    static func source(of root: TriggerID) -> TriggerSource {
+        if root.rawValue.contains("#") { return .enqueue }
+        return scheduledFor(of: root) != nil ? .scheduled : .manual
+    }
+
+    /// The minute in a scheduled trigger id (`…@2026-03-02T13:00Z`).
+    static func scheduledFor(of root: TriggerID) -> Date? {
+        guard let at = root.rawValue.lastIndex(of: "@") else { return nil }
+        return RFC3339.parse(String(root.rawValue[root.rawValue.index(after: at)...]))
+    }
+}

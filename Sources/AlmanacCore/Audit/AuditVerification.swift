@@ -1,0 +1,119 @@
+import Foundation
+
+/// The answer of `almanac audit verify`: every run check over every app, plus the billing identity
+/// (each charge id once; charges == completions priced by the pricing table).
+public struct AuditVerification: Sendable {
+    /// The billing identity over the runs in the window, integer millicredits.
+    public struct Billing: Codable, Hashable, Sendable {
+        /// Distinct charge ids, and the sum of their first copies.
+        public var charges = 0
+        public var charged = Millicredits.zero
+        /// Later copies of a charge id (identical copies are allowed after a worker crash).
+        public var duplicateCopies = 0
+        /// Completions (first per trigger id), and what they cost priced by the pricing table.
+        public var completions = 0
+        public var priced = Millicredits.zero
+        /// Completions whose job was no longer configured when they finished (not priced; their charge counts as is).
+        public var unpriced = 0
+        /// `charged == priced` and every charge id matches its completion.
+        public var holds = true
+    }
+
+    public var from: Date
+    public var to: Date
+    public var asOf: Date
+    public var apps: Int
+    public var runs: Int
+    public var billing: Billing
+    public var discrepancies: [AuditDiscrepancy]
+    /// What the replay read (messages, undecodable ones, per type).
+    public var counts: AuditLog.Counts
+
+    /// No discrepancy: exit code 0.
+    public var isClean: Bool { discrepancies.isEmpty }
+
+    public func json() -> String {
+        struct Document: Encodable {
+            var from, to, asOf: String
+            var clean: Bool
+            var apps, runs: Int
+            var unit = "millicredits"
+            var billing: Billing
+            var discrepancies: [AuditDiscrepancyJSON]
+            var log: AuditLog.Counts
+        }
+        return AuditJSON.encode(Document(
+            from: RFC3339.utcMilliseconds(from), to: RFC3339.utcMilliseconds(to), asOf: RFC3339.utcMilliseconds(asOf),
+            clean: isClean, apps: apps, runs: runs, billing: billing, discrepancies: discrepancies.map(AuditDiscrepancyJSON.init), log: counts))
+    }
+
+    public func text() -> String {
+        var out = "Audit of \(RFC3339.utcMilliseconds(from)) to \(RFC3339.utcMilliseconds(to)) (log read to \(RFC3339.utcMilliseconds(asOf))): "
+        out += "\(apps) app(s), \(runs) run(s), \(counts.messages) message(s)\(counts.undecodable > 0 ? " (\(counts.undecodable) not valid events)" : "")\n"
+        out += "billing: \(billing.charges) charge(s), \(billing.charged) credits charged; \(billing.completions) completion(s) priced at \(billing.priced) credits"
+        if billing.duplicateCopies > 0 { out += "; \(billing.duplicateCopies) duplicate cop(ies) counted once" }
+        out += billing.holds ? " — identity holds\n" : " — IDENTITY BROKEN\n"
+        out += AuditJSON.discrepancyText(discrepancies)
+        return out
+    }
+}
+
+extension AuditReconciler {
+    /// Runs every check over every app for runs due (or asked for) in `[from, to)`, and the billing
+    /// identity with `pricing` (the version in force at each run's `scheduledFor`, as workers price).
+    /// Without a window: from the first config or control event to one minute after the log's end.
+    public func verify(from: Date? = nil, to: Date? = nil, pricing: PricingSchedule) -> AuditVerification {
+        let start = from ?? log.orderedChanges.first?.time ?? asOf
+        let end = to ?? asOf.addingTimeInterval(60)
+        var billing = AuditVerification.Billing()
+        var findings: [AuditDiscrepancy] = []
+        var runs = 0
+        let apps = self.apps
+        for app in apps {
+            let report = self.runs(app: app, from: start, to: end)
+            runs += report.rows.count
+            findings += report.discrepancies
+            for row in report.rows {
+                for id in [row.triggerId] + retriesOf(row.triggerId) {
+                    findings += checkBilling(id, row: row, pricing: pricing, into: &billing)
+                }
+            }
+        }
+        billing.holds = billing.holds && billing.charged == billing.priced
+            && !findings.contains { [.noCharge, .chargeWithoutCompletion, .conflictingCharge, .mispricedCharge].contains($0.kind) }
+        return AuditVerification(from: start, to: end, asOf: asOf, apps: apps.count, runs: runs, billing: billing,
+                                 discrepancies: findings.sorted(), counts: log.counts)
+    }
+
+    /// Adds one trigger id's charge and priced completion; returns conflicting or mispriced findings.
+    private func checkBilling(_ id: TriggerID, row: AuditRow, pricing: PricingSchedule, into billing: inout AuditVerification.Billing) -> [AuditDiscrepancy] {
+        var findings: [AuditDiscrepancy] = []
+        let charges = log.charges[id] ?? []
+        if let first = charges.first {
+            billing.charges += 1
+            billing.charged = billing.charged + first.event.total
+            billing.duplicateCopies += charges.count - 1
+            for copy in charges.dropFirst() where copy.event.lineItems != first.event.lineItems || copy.event.total != first.event.total
+                || copy.event.pricingVersion != first.event.pricingVersion {
+                findings.append(AuditDiscrepancy(.conflictingCharge, id, job: row.job, scheduledFor: row.scheduledFor,
+                                                 detail: "copy at \(copy.position) charges \(copy.event.total) credits, the first (\(first.position)) \(first.event.total)"))
+            }
+        }
+        guard let completion = log.completions[id]?.first else { return findings }
+        billing.completions += 1
+        let job = completion.event.job
+        guard let complexity = timeline.epoch(app: job.app, job: job.job, at: completion.time)?.job.config.complexity else {
+            billing.unpriced += 1
+            billing.priced = billing.priced + (charges.first?.event.total ?? .zero)
+            return findings
+        }
+        let table = pricing.table(at: log.triggers[id]?.event.scheduledFor ?? row.scheduledFor)
+        let priced = Pricer.charge(for: completion.event, complexity: complexity, table: table)
+        billing.priced = billing.priced + priced.total
+        if let first = charges.first, first.event.total != priced.total {
+            findings.append(AuditDiscrepancy(.mispricedCharge, id, job: row.job, scheduledFor: row.scheduledFor,
+                                             detail: "charged \(first.event.total) credits (\(first.event.pricingVersion)); the completion priced by \(table.version) at complexity \(complexity) costs \(priced.total)"))
+        }
+        return findings
+    }
+}
