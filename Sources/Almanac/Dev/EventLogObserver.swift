@@ -95,32 +95,12 @@ public final class EventLogObserver: Service, Sendable {
         return data
     }
 
-    private func local(_ date: Date) -> String {
-        let text = RFC3339.local(date, zone: zone)
-        return String(text.dropFirst(11).prefix(5))
-    }
-
     private func describe(_ envelope: EventEnvelope) -> String? {
-        let at = RFC3339.local(envelope.time, zone: zone).prefix(16).replacingOccurrences(of: "T", with: " ")
         switch envelope.event {
-        case .jobTriggered(let e):
-            return "\(at)  trigger   \(e.job)  for \(local(e.scheduledFor)) (\(e.source.rawValue)\(e.attempt > 1 ? ", attempt \(e.attempt)" : ""))"
-        case .jobCompleted(let e):
-            return "\(at)  \(e.status == .succeeded ? "done     " : "FAILED   ") \(e.job)  \(e.durationMilliseconds) ms\(e.error.map { "  \($0)" } ?? "")"
-        case .jobSkipped(let e):
-            return "\(at)  skipped   \(e.job)  for \(local(e.scheduledFor)) (\(e.reason.rawValue))"
-        case .creditsCharged(let e):
-            return "\(at)  charge    \(e.account)  \(e.total) credits  (\(e.app)/\(e.job), \(e.lineItems.map(\.item).joined(separator: "+")))"
-        case .schedulePaused(let e):
-            return "\(at)  paused    \(e.app)\(e.job.map { "/\($0)" } ?? "")\(e.reason.map { "  \"\($0)\"" } ?? "")"
-        case .scheduleResumed(let e):
-            return "\(at)  resumed   \(e.app)\(e.job.map { "/\($0)" } ?? "")"
-        case .appConfigured(let e):
-            return "\(at)  config    \(e.config.app) (\(e.config.jobs.count) jobs, \(e.config.timeZone))"
-        case .eventRejected(let e):
-            return "\(at)  REJECTED  \(e.topic)[\(e.partition)]@\(e.offset): \(e.reason.rawValue): \(e.detail)"
+        case .jobStarted, .tickCompleted, .appRemoved:
+            return nil  // dev prints what a user follows: triggers, outcomes, charges, toggles
         default:
-            return nil
+            return EventLine(zone: zone).text(envelope)
         }
     }
 }
