@@ -13,6 +13,7 @@ import os
 import pathlib
 import signal
 import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -21,33 +22,10 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
 
 from conftest import ROOT, almanac_bin
 
+sys.path.insert(0, str(ROOT / "ops" / "contract"))
+from validate_export import murmur2  # noqa: E402  (one copy of Kafka's murmur2: ops/contract)
+
 PARTITIONS = {"triggers": 12, "executions": 12, "charges": 12, "dlq": 1, "ticks": 1}
-
-
-def murmur2(data: bytes) -> int:
-    """Kafka's murmur2 (Java `Utils.murmur2`, librdkafka `rd_murmur2`), unsigned 32-bit."""
-    m, r = 0x5BD1E995, 24
-    length = len(data)
-    h = (0x9747B28C ^ length) & 0xFFFFFFFF
-    for i in range(length // 4):
-        k = int.from_bytes(data[i * 4:i * 4 + 4], "little")
-        k = (k * m) & 0xFFFFFFFF
-        k ^= k >> r
-        k = (k * m) & 0xFFFFFFFF
-        h = (h * m) & 0xFFFFFFFF
-        h ^= k
-    tail = data[length & ~3:]
-    if len(tail) >= 3:
-        h ^= tail[2] << 16
-    if len(tail) >= 2:
-        h ^= tail[1] << 8
-    if len(tail) >= 1:
-        h ^= tail[0]
-        h = (h * m) & 0xFFFFFFFF
-    h ^= h >> 13
-    h = (h * m) & 0xFFFFFFFF
-    h ^= h >> 15
-    return h
 
 
 def partition_of(key: str, partitions: int = 12) -> int:

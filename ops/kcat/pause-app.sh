@@ -19,17 +19,7 @@ set -eu
 app=${1:?usage: pause-app.sh APP [REASON]}
 reason=${2:-paused with kcat}
 here=$(cd "$(dirname "$0")/../.." && pwd)
-state=${ALMANAC_STATE_DIR:-.almanac}
-brokers=${ALMANAC_BROKERS:-$(cat "$state/dev.brokers" 2>/dev/null || true)}
-[ -n "$brokers" ] || { echo "pause-app.sh: set ALMANAC_BROKERS or run almanac dev (no $state/dev.brokers)" >&2; exit 2; }
-prefix=${ALMANAC_TOPIC_PREFIX:-$(jq -r '.topicPrefix // "almanac."' "$state/dev.json" 2>/dev/null || echo almanac.)}
-if [ -f "$state/dev.json" ]; then
-  # Simulated now = clockStart + (real now - realAnchor) * speed, to the millisecond.
-  now=$(jq -r -n --slurpfile d "$state/dev.json" '$d[0] | ((.clockStart | sub("\\.[0-9]+Z$"; "Z") | fromdateiso8601) + (now - .realAnchor) * .speed) * 1000 | floor | ((. / 1000 | floor | strftime("%Y-%m-%dT%H:%M:%S")) + "." + ("00" + (. % 1000 | tostring))[-3:] + "Z")')
-else
-  now=$(date -u +%Y-%m-%dT%H:%M:%S.000Z)
-fi
-id=$(cat /proc/sys/kernel/random/uuid 2>/dev/null || uuidgen)
+. "$here/ops/kcat/lib.sh"
 jq -c --arg app "$app" --arg id "$id" --arg t "$now" --arg reason "$reason" --arg actor "kcat:${USER:-unknown}" \
   '.id=$id | .time=$t | .subject=$app | .data.app=$app | .data.reason=$reason | .data.actor=$actor' "$here/ops/examples/pause.json" |
   kcat -P -b "$brokers" -t "${prefix}control" -k "$app" -X partitioner=murmur2_random \

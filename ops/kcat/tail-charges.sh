@@ -8,10 +8,8 @@
 #
 # Brokers and prefix as in pause-app.sh. Needs kcat and jq.
 set -eu
-state=${ALMANAC_STATE_DIR:-.almanac}
-brokers=${ALMANAC_BROKERS:-$(cat "$state/dev.brokers" 2>/dev/null || true)}
-[ -n "$brokers" ] || { echo "tail-charges.sh: set ALMANAC_BROKERS or run almanac dev (no $state/dev.brokers)" >&2; exit 2; }
-prefix=${ALMANAC_TOPIC_PREFIX:-$(jq -r '.topicPrefix // "almanac."' "$state/dev.json" 2>/dev/null || echo almanac.)}
+here=$(cd "$(dirname "$0")/../.." && pwd)
+. "$here/ops/kcat/lib.sh"
 end=""
 [ "${1:-}" = "-e" ] && end="-e"
 kcat -C -b "$brokers" -t "${prefix}charges" -o beginning -u $end -q -f '%s\n' |

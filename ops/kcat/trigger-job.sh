@@ -13,17 +13,7 @@ app=${2:?usage: trigger-job.sh ACCOUNT APP JOB [PARAMS_JSON]}
 job=${3:?usage: trigger-job.sh ACCOUNT APP JOB [PARAMS_JSON]}
 params=${4:-}
 here=$(cd "$(dirname "$0")/../.." && pwd)
-state=${ALMANAC_STATE_DIR:-.almanac}
-brokers=${ALMANAC_BROKERS:-$(cat "$state/dev.brokers" 2>/dev/null || true)}
-[ -n "$brokers" ] || { echo "trigger-job.sh: set ALMANAC_BROKERS or run almanac dev (no $state/dev.brokers)" >&2; exit 2; }
-prefix=${ALMANAC_TOPIC_PREFIX:-$(jq -r '.topicPrefix // "almanac."' "$state/dev.json" 2>/dev/null || echo almanac.)}
-if [ -f "$state/dev.json" ]; then
-  # Simulated now = clockStart + (real now - realAnchor) * speed, to the millisecond.
-  now=$(jq -r -n --slurpfile d "$state/dev.json" '$d[0] | ((.clockStart | sub("\\.[0-9]+Z$"; "Z") | fromdateiso8601) + (now - .realAnchor) * .speed) * 1000 | floor | ((. / 1000 | floor | strftime("%Y-%m-%dT%H:%M:%S")) + "." + ("00" + (. % 1000 | tostring))[-3:] + "Z")')
-else
-  now=$(date -u +%Y-%m-%dT%H:%M:%S.000Z)
-fi
-id=$(cat /proc/sys/kernel/random/uuid 2>/dev/null || uuidgen)
+. "$here/ops/kcat/lib.sh"
 key="$account/$app/$job"
 jq -c --arg account "$account" --arg app "$app" --arg job "$job" --arg key "$key" --arg id "$id" --arg t "$now" --arg params "$params" \
   '.id=$id | .time=$t | .subject=$key | .data.triggerId=$id | .data.job={account:$account, app:$app, job:$job} | .data.scheduledFor=$t
