@@ -3,14 +3,18 @@ import AlmanacCore
 import ArgumentParser
 import Foundation
 import Kafka
+import Logging
 
 struct ApplyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "apply",
-        abstract: "Validate app files and publish app.configured for each valid one.",
+        abstract: "Validate app files and publish app.configured for each new or changed one.",
         discussion: """
-            Relative programs and working directories are made absolute against each file's folder.
-            Invalid files are reported (file, field, reason) and not published; exit code 2 if any.
+            Relative programs and working directories are made absolute against each file's folder. \
+            The config topic is read to its end first; an app whose configuration equals the one in \
+            force is reported unchanged and not published again (an edit takes effect from its next \
+            slot, so re-applying the same files is a no-op). Invalid files are reported (file, field, \
+            reason) and not published; exit code 2 if any.
             Example: almanac apply examples/apps
             """)
 
@@ -19,22 +23,65 @@ struct ApplyCommand: AsyncParsableCommand {
 
     @OptionGroup var broker: BrokerOptions
 
-    @Flag(help: "Only validate; publish nothing.")
+    @Flag(help: "Only validate (and, with a broker, tell what would change); publish nothing.")
     var dryRun = false
+
+    @Flag(help: "Print JSON: one object per app with its file and state (created, changed, unchanged, valid).")
+    var json = false
 
     func run() async throws {
         let loaded = AppFileLoader.load(path: path)
         for error in loaded.errors { FileHandle.standardError.write(Data("almanac: refused app file \(error)\n".utf8)) }
-        if !dryRun && !loaded.apps.isEmpty {
+        var states: [String: String] = [:]
+        if !loaded.apps.isEmpty, !dryRun || broker.brokers != nil || DevState.read(directory: broker.stateDirectory) != nil {
             let (kafka, dev) = try broker.resolve()
             let logger = makeLogger("almanac.apply")
-            let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: kafka), logger: logger)
-            let publisher = EventPublisher(producer: producer, topics: AlmanacTopics(prefix: broker.topicPrefix), source: "almanac/cli")
-            let clock: any WallClock = dev?.clock ?? SystemWallClock()
-            try await publisher.publish(loaded.apps.map { .appConfigured(AppConfigured(config: $0.config)) }, at: clock.now())
-            await producer.shutdown()
+            let topics = AlmanacTopics(prefix: broker.topicPrefix)
+            let current = try await Self.configurations(kafka: kafka, topic: topics.config, logger: logger)
+            let changed = loaded.apps.filter { current[$0.config.app] != $0.config }
+            for app in loaded.apps {
+                states[app.config.app] = current[app.config.app] == nil ? "created" : (current[app.config.app] == app.config ? "unchanged" : "changed")
+            }
+            if !dryRun && !changed.isEmpty {
+                let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: kafka), logger: logger)
+                let publisher = EventPublisher(producer: producer, topics: topics, source: "almanac/cli")
+                let clock: any WallClock = dev?.clock ?? SystemWallClock()
+                try await publisher.publish(changed.map { AlmanacEvent.appConfigured(AppConfigured(config: $0.config)) }, at: clock.now())
+                await producer.shutdown()
+            }
         }
-        for app in loaded.apps { print("\(dryRun ? "valid" : "applied") \(app.config.app) (\(app.config.jobs.count) jobs) from \(app.file)") }
+        if json {
+            let rows: [[String: Any]] = loaded.apps.map { app in
+                ["app": app.config.app, "file": app.file, "jobs": app.config.jobs.count, "state": states[app.config.app] ?? "valid",
+                 "published": !dryRun && ["created", "changed"].contains(states[app.config.app] ?? "")]
+            }
+            let data = try JSONSerialization.data(withJSONObject: ["apps": rows, "refused": loaded.errors.map(\.description)], options: [.prettyPrinted, .sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            for app in loaded.apps {
+                let state = states[app.config.app] ?? "valid"
+                let verb = dryRun ? (state == "valid" ? "valid" : "would be \(state)") : (state == "unchanged" ? "unchanged" : "applied (\(state))")
+                print("\(verb) \(app.config.app) (\(app.config.jobs.count) jobs) from \(app.file)")
+            }
+        }
         if !loaded.errors.isEmpty { throw ExitCode(2) }
+    }
+
+    /// The configuration in force per app: the config topic read to its end (the newest
+    /// `app.configured` of each app, minus those removed since).
+    static func configurations(kafka: KafkaConfiguration, topic: String, logger: Logger) async throws -> [String: AppConfiguration] {
+        // An app's events share its partition (key = app id), so the last one read is in force.
+        var newest: [String: AppConfiguration?] = [:]
+        _ = try await LogSnapshotReader(kafka: kafka, topics: [topic], logger: logger).replay { batch in
+            for message in batch {
+                guard let envelope = try? EventCodec.decode(message.value) else { continue }
+                switch envelope.event {
+                case .appConfigured(let e): newest[e.config.app] = .some(e.config)
+                case .appRemoved(let e): newest[e.app] = .some(nil)
+                default: break
+                }
+            }
+        }
+        return newest.compactMapValues { $0 }
     }
 }

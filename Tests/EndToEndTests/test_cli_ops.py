@@ -104,6 +104,26 @@ def test_status_tail_and_topics_on_a_running_dev(dev_factory, example_apps):
         time.sleep(1)
     assert re.search(rf"helpdesk-co  support-queue/triage-tickets  [0-9.]+ credits  {trigger_id}$", charges, re.M), charges[-2000:]
 
+    # apply publishes only what changed: the files dev applied at start are unchanged (nothing is
+    # written to config); an edited one is published once.
+    def config_end():
+        result = dev.cli("tail", "--topic", "config", "--lines", "1000", "--json")
+        return len(result.stdout.splitlines())
+    before = config_end()
+    same = dev.cli("apply", str(example_apps), "--json")
+    assert same.returncode == 0, same.stderr
+    assert {a["state"] for a in json.loads(same.stdout)["apps"]} == {"unchanged"}
+    assert config_end() == before
+    edited = example_apps / "inventory-sync.yaml"
+    assert "complexity: 2" in edited.read_text()
+    edited.write_text(edited.read_text().replace("complexity: 2", "complexity: 3"))
+    changed = dev.cli("apply", str(example_apps))
+    assert changed.returncode == 0, changed.stderr
+    assert re.search(r"^applied \(changed\) inventory-sync", changed.stdout, re.M) and changed.stdout.count("unchanged ") == 3, changed.stdout
+    assert config_end() == before + 1
+    dry = dev.cli("apply", str(example_apps), "--dry-run")
+    assert dry.returncode == 0 and "would be unchanged inventory-sync" in dry.stdout, dry.stdout
+
     bad = dev.cli("topics", "create", "--partitions", "0")
     assert bad.returncode == 2 and "--partitions 0 is outside 1-10000" in bad.stderr
     dev.stop()
