@@ -3,6 +3,7 @@ import AlmanacCore
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Kafka
 import Prometheus
 import Testing
 
@@ -165,6 +166,19 @@ import Testing
                 #expect(page.contains(#"name="viewport""#))
             }
             try await client.execute(uri: "/panel/apps/ghost/pause", method: .post) { #expect($0.status == .notFound) }
+        }
+    }
+
+    @Test func whenKafkaRefusesTheEvent_mutationsAnswer503WithRetryAfter_not500() async throws {
+        let backend = FakeBackend(state: Fixtures.state(), now: Fixtures.at("2026-03-02T13:30:00Z"),
+                                  publishError: KafkaError(code: .delivery, reason: "Local: Message timed out"))
+        let app = Application(router: HTTPRole.router(backend: backend, auth: AdminAuth(token: nil), registry: PrometheusCollectorRegistry()))
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/v1/apps/clinic/pause", method: .post, body: ByteBuffer(string: #"{"reason":"x"}"#)) { response async throws in
+                #expect(response.status == .serviceUnavailable)
+                #expect(response.headers[.retryAfter] == "5")
+                #expect(try Self.error(response).error.contains("nothing was published: Local: Message timed out"))
+            }
         }
     }
 }

@@ -8,9 +8,14 @@ final class FakeBackend: OperatorBackend {
     private let box: Mutex<(state: SchedulerState, ledger: OperatorLedger, ready: Bool, published: [AlmanacEvent])>
     let fixedNow: Date
 
-    init(state: SchedulerState, ledger: OperatorLedger = OperatorLedger(), ready: Bool = true, now: Date) {
+    /// Thrown by ``publish(_:)`` instead of recording, when set (a cluster that refuses writes).
+    let publishError: (any Error & Sendable)?
+
+    init(state: SchedulerState, ledger: OperatorLedger = OperatorLedger(), ready: Bool = true, now: Date,
+         publishError: (any Error & Sendable)? = nil) {
         box = Mutex((state, ledger, ready, []))
         fixedNow = now
+        self.publishError = publishError
     }
 
     var state: SchedulerState { box.withLock { $0.state } }
@@ -20,6 +25,7 @@ final class FakeBackend: OperatorBackend {
     func now() -> Date { fixedNow }
 
     func publish(_ event: AlmanacEvent) async throws -> PublishedEvent {
+        if let publishError { throw publishError }
         let offset = box.withLock { box in
             box.published.append(event)
             return Int64(box.published.count - 1)

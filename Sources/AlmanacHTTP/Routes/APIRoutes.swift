@@ -1,6 +1,7 @@
 import AlmanacCore
 import Foundation
 import Hummingbird
+import Kafka
 
 /// The JSON API under `/v1` (schemas/openapi.yaml). Reads build views from the backend's state;
 /// pause, resume and trigger publish the same events as `almanac pause|resume|trigger` and answer
@@ -109,7 +110,8 @@ struct APIRoutes: Sendable {
 }
 
 /// Turns errors that are not ``APIError`` into JSON too: unknown paths (404), wrong methods,
-/// anything unexpected (500, logged; handlers validate input, so a 500 is a bug).
+/// Kafka refusing a published event (503 with `Retry-After`), anything unexpected (500, logged;
+/// handlers validate input, so a 500 is a bug).
 struct JSONErrorMiddleware: RouterMiddleware {
     typealias Context = BasicRequestContext
 
@@ -121,6 +123,14 @@ struct JSONErrorMiddleware: RouterMiddleware {
         } catch let error as HTTPError {
             let message = error.body ?? (error.status == .notFound ? "no such endpoint: \(request.method) \(request.uri.path)" : error.status.reasonPhrase)
             return JSONBody.response(ErrorView(error: message), status: error.status)
+        } catch let error as KafkaError {
+            // The cluster did not take the event (broker down, delivery timed out): nothing was
+            // published; the client may retry.
+            context.logger.warning("\(request.method) \(request.uri.path): Kafka refused the event: \(error)")
+            var response = JSONBody.response(ErrorView(error: "Kafka did not accept the event, nothing was published: \(error.reason)"),
+                                             status: .serviceUnavailable)
+            response.headers[.retryAfter] = "5"
+            return response
         } catch {
             context.logger.error("\(request.method) \(request.uri.path) failed: \(error)")
             return JSONBody.response(ErrorView(error: "internal error: \(error)"), status: .internalServerError)
