@@ -28,11 +28,11 @@ struct AuditReplayBenchmark: AsyncParsableCommand {
 
         Bench.log("producing \(events) events")
         let start = Date(timeIntervalSince1970: 1_772_456_400)  // 2026-03-02T13:00:00Z
-        // One account per app, and more apps for longer logs, so that no key's events (an account's
-        // charges, a job's triggers and completions) pass the embedded broker's ~5 MiB per partition:
-        // with 7 shared accounts, 150,000 events put ~7 MiB of charges on one partition, the broker
-        // dropped its head and the decode-only consumer waited forever for it.
-        let apps = max(100, events / 3000)
+        // One account per app, and about four apps (accounts) per partition, so that no partition
+        // passes the embedded broker's ~5 MiB: with 7 shared accounts, 150,000 events put ~7 MiB of
+        // charges on one partition, the broker dropped its head and the decode-only consumer waited
+        // forever for it; with 100 accounts on 75 partitions, 300,000 put 8 accounts on one.
+        let apps = max(100, events / 1000)
         var batch: [KafkaProducerRecord] = []
         var bytes = 0
         var produced = 0

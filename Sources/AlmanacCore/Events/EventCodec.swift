@@ -49,7 +49,8 @@ public enum EventCodec {
     /// The reference decoder: ``StrictJSONScanner``, then Foundation's `JSONDecoder` over the
     /// `Decodable` event types, then ``SemanticValidation``. Slow (tens of µs per event) but the
     /// definition of what ``decode(_:)`` accepts and of every rejection's reason and detail.
-    static func decodeReference(_ bytes: [UInt8]) throws(EventDecodingError) -> EventEnvelope {
+    /// Public for the differential tests and `almanac-bench event-codec`; use ``decode(_:)``.
+    public static func decodeReference(_ bytes: [UInt8]) throws(EventDecodingError) -> EventEnvelope {
         guard bytes.count <= maximumSize else {
             throw EventDecodingError(.tooLarge, "message is \(bytes.count) bytes; the limit is \(maximumSize)")
         }
