@@ -28,7 +28,11 @@ struct AuditReplayBenchmark: AsyncParsableCommand {
 
         Bench.log("producing \(events) events")
         let start = Date(timeIntervalSince1970: 1_772_456_400)  // 2026-03-02T13:00:00Z
-        let apps = 100
+        // One account per app, and about four apps (accounts) per partition, so that no partition
+        // passes the embedded broker's ~5 MiB: with 7 shared accounts, 150,000 events put ~7 MiB of
+        // charges on one partition, the broker dropped its head and the decode-only consumer waited
+        // forever for it; with 100 accounts on 75 partitions, 300,000 put 8 accounts on one.
+        let apps = max(100, events / 1000)
         var batch: [KafkaProducerRecord] = []
         var bytes = 0
         var produced = 0
@@ -43,7 +47,7 @@ struct AuditReplayBenchmark: AsyncParsableCommand {
             }
         }
         for a in 0..<apps {
-            try await add(.appConfigured(AppConfigured(config: AppConfiguration(app: "app-\(a)", account: "acct-\(a % 7)", jobs: (0..<5).map {
+            try await add(.appConfigured(AppConfigured(config: AppConfiguration(app: "app-\(a)", account: "acct-\(a)", jobs: (0..<5).map {
                 JobConfiguration(name: "job-\($0)", schedule: "*:*", command: ["/bin/true"])
             }))), at: start.addingTimeInterval(-60))
         }
@@ -54,7 +58,7 @@ struct AuditReplayBenchmark: AsyncParsableCommand {
             var runs = 0
             for a in 0..<apps {
                 for j in 0..<5 {
-                    let key = JobKey(account: "acct-\(a % 7)", app: "app-\(a)", job: "job-\(j)")
+                    let key = JobKey(account: "acct-\(a)", app: "app-\(a)", job: "job-\(j)")
                     let id = TriggerID.scheduled(key, at: at)
                     try await add(.jobTriggered(JobTriggered(triggerId: id, job: key, scheduledFor: at, source: .scheduled)), at: at.addingTimeInterval(1))
                     let done = JobCompleted(triggerId: id, executionId: "e-\(minute)-\(a)-\(j)", job: key, status: .succeeded, attempt: 1, exitCode: 0,
@@ -77,6 +81,12 @@ struct AuditReplayBenchmark: AsyncParsableCommand {
         let ends = try await admin.endOffsets(partitions)
         let total = ends.values.reduce(0, +)
         guard total == Int64(events) else { Bench.fail("the log holds \(total) events, expected \(events) (the embedded broker dropped some?)") }
+        let marksConsumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(client: kafka), logger: logger)
+        let marks = try await marksConsumer.watermarks(partitions)
+        await marksConsumer.close()
+        if let dropped = marks.first(where: { $0.value.low != 0 }) {
+            Bench.fail("the embedded broker dropped the head of \(dropped.key) (low watermark \(dropped.value.low), high \(dropped.value.high)); use more partitions or keys")
+        }
         Bench.log("\(events) events, \(bytes / events) bytes on average")
 
         var audit: [Double] = []
@@ -104,8 +114,14 @@ struct AuditReplayBenchmark: AsyncParsableCommand {
         try consumer.assign(partitions.map { ($0, .beginning) })
         var remaining = total
         var decoded = 0
+        var lastMessage = ContinuousClock.now
         while remaining > 0 {
-            for message in try await consumer.poll(maxMessages: 5000, timeout: .milliseconds(100)) {
+            let messages = try await consumer.poll(maxMessages: 5000, timeout: .milliseconds(100))
+            if messages.isEmpty, ContinuousClock.now - lastMessage > .seconds(30) {
+                Bench.fail("decode-only: no message for 30 s with \(remaining) of \(total) still to read")
+            }
+            if !messages.isEmpty { lastMessage = ContinuousClock.now }
+            for message in messages {
                 if (try? EventCodec.decode(message.value)) != nil { decoded += 1 }
                 remaining -= 1
             }

@@ -37,7 +37,20 @@ public enum EventCodec {
     ///   `schema_violation` when `dataschema` names another type's schema; `unsupported_major_version`;
     ///   `schema_violation` (`time`, `datacontenttype`, `subject`, the shape of `data`);
     ///   `invalid_data` (``SemanticValidation``).
+    ///
+    ///   Most events take ``EventFastDecoder`` (one strict pass over the bytes, fields read by hand);
+    ///   whatever it does not accept goes through ``decodeReference(_:)``, which decides and names
+    ///   the problem, so both paths give the same answers.
     public static func decode(_ bytes: [UInt8]) throws(EventDecodingError) -> EventEnvelope {
+        if let envelope = EventFastDecoder.decode(bytes) { return envelope }
+        return try decodeReference(bytes)
+    }
+
+    /// The reference decoder: ``StrictJSONScanner``, then Foundation's `JSONDecoder` over the
+    /// `Decodable` event types, then ``SemanticValidation``. Slow (tens of µs per event) but the
+    /// definition of what ``decode(_:)`` accepts and of every rejection's reason and detail.
+    /// Public for the differential tests and `almanac-bench event-codec`; use ``decode(_:)``.
+    public static func decodeReference(_ bytes: [UInt8]) throws(EventDecodingError) -> EventEnvelope {
         guard bytes.count <= maximumSize else {
             throw EventDecodingError(.tooLarge, "message is \(bytes.count) bytes; the limit is \(maximumSize)")
         }

@@ -35,7 +35,12 @@ public enum RFC3339 {
 
     /// Parses `YYYY-MM-DDTHH:MM[:SS[.fff]](Z|±HH:MM)`; `nil` if malformed.
     public static func parse(_ text: String) -> Date? {
-        let b = Array(text.utf8)
+        var text = text
+        return text.withUTF8 { parse($0) }
+    }
+
+    /// ``parse(_:)-(String)`` over the text's UTF-8 bytes (no `String` needed; the event decoder's form).
+    public static func parse(_ b: UnsafeBufferPointer<UInt8>) -> Date? {
         func num(_ i: Int, _ n: Int) -> Int64? {
             guard i + n <= b.count else { return nil }
             var v: Int64 = 0

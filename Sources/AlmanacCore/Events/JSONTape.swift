@@ -1,0 +1,270 @@
+/// A strict JSON document parsed in one pass into a flat tape of tokens (no tree, one allocation),
+/// for ``EventFastDecoder``: the fast path of ``EventCodec/decode(_:)``.
+///
+/// It accepts a subset of what ``StrictJSONScanner`` accepts and never more: RFC 8259 JSON whose
+/// root is an object, nested at most ``StrictJSONScanner/maximumDepth`` deep, with valid UTF-8,
+/// valid escapes (paired surrogates), and unique keys that are plain ASCII without escapes. A
+/// document outside that subset (a non-ASCII or escaped key, anything malformed) yields `nil`, and
+/// the caller falls back to the reference decoder, which names the problem.
+///
+/// Tokens, in document order: an object is its token followed by key (a string token) and value
+/// pairs; an array is its token followed by its elements; ``Token/next`` is the index of the token
+/// after the value's whole subtree, so siblings are walked without reading what is nested.
+struct JSONTape {
+    enum Kind: UInt8 {
+        case object, array, string, integer, number, trueValue, falseValue, null
+    }
+
+    struct Token {
+        var kind: Kind
+        /// A string with at least one backslash escape (its text must be unescaped).
+        var escaped: Bool
+        /// Strings: the bytes between the quotes; numbers: the number's bytes.
+        var start: Int32
+        var end: Int32
+        /// Index of the first token after this value's subtree.
+        var next: Int32
+    }
+
+    var tokens: [Token]
+
+    /// Parses `bytes`; `nil` when they are not strict JSON or fall outside the subset above.
+    static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> JSONTape? {
+        guard bytes.count < Int(Int32.max) else { return nil }
+        var parser = Parser(bytes: bytes)
+        parser.tokens.reserveCapacity(64)
+        parser.skipWhitespace()
+        guard parser.i < bytes.count, bytes[parser.i] == UInt8(ascii: "{"), parser.value() else { return nil }
+        parser.skipWhitespace()
+        guard parser.i == bytes.count else { return nil }
+        if parser.sawNonASCII, StrictJSONScanner.firstInvalidUTF8(Array(bytes)) != nil { return nil }
+        return JSONTape(tokens: parser.tokens)
+    }
+
+    private struct Parser {
+        let bytes: UnsafeBufferPointer<UInt8>
+        var i = 0
+        var depth = 0
+        var tokens: [Token] = []
+        var sawNonASCII = false
+        /// Key tokens of the objects being parsed (a stack), for the duplicate check.
+        var keys: [Int32] = []
+
+        init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+
+        @inline(__always) mutating func skipWhitespace() {
+            while i < bytes.count {
+                let c = bytes[i]
+                guard c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 else { return }
+                i += 1
+            }
+        }
+
+        mutating func value() -> Bool {
+            guard i < bytes.count else { return false }
+            switch bytes[i] {
+            case UInt8(ascii: "{"): return object()
+            case UInt8(ascii: "["): return array()
+            case UInt8(ascii: "\""): return string(key: false)
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return number()
+            case UInt8(ascii: "t"): return literal("true", .trueValue)
+            case UInt8(ascii: "f"): return literal("false", .falseValue)
+            case UInt8(ascii: "n"): return literal("null", .null)
+            default: return false
+            }
+        }
+
+        private mutating func open(_ kind: Kind) -> Int? {
+            depth += 1
+            guard depth <= StrictJSONScanner.maximumDepth else { return nil }
+            tokens.append(Token(kind: kind, escaped: false, start: Int32(i), end: Int32(i), next: 0))
+            i += 1
+            skipWhitespace()
+            return tokens.count - 1
+        }
+
+        private mutating func close(_ index: Int) {
+            i += 1
+            depth -= 1
+            tokens[index].end = Int32(i)
+            tokens[index].next = Int32(tokens.count)
+        }
+
+        private mutating func object() -> Bool {
+            guard let index = open(.object) else { return false }
+            let firstKey = keys.count
+            defer { keys.removeSubrange(firstKey...) }
+            if i < bytes.count, bytes[i] == UInt8(ascii: "}") { close(index); return true }
+            while true {
+                guard i < bytes.count, bytes[i] == UInt8(ascii: "\""), string(key: true) else { return false }
+                keys.append(Int32(tokens.count - 1))
+                skipWhitespace()
+                guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { return false }
+                i += 1
+                skipWhitespace()
+                guard value() else { return false }
+                skipWhitespace()
+                guard i < bytes.count else { return false }
+                if bytes[i] == UInt8(ascii: ",") {
+                    i += 1
+                    skipWhitespace()
+                } else if bytes[i] == UInt8(ascii: "}") {
+                    close(index)
+                    return uniqueKeys(from: firstKey)
+                } else {
+                    return false
+                }
+            }
+        }
+
+        /// Keys are unescaped ASCII here, so comparing bytes is comparing strings.
+        private func uniqueKeys(from first: Int) -> Bool {
+            let count = keys.count - first
+            if count < 2 { return true }
+            if count <= 24 {
+                for a in first..<(keys.count - 1) {
+                    let ka = tokens[Int(keys[a])]
+                    for b in (a + 1)..<keys.count where sameBytes(ka, tokens[Int(keys[b])]) { return false }
+                }
+                return true
+            }
+            var seen = Set<String>(minimumCapacity: count)
+            for k in first..<keys.count {
+                let t = tokens[Int(keys[k])]
+                let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[Int(t.start)..<Int(t.end)]), as: UTF8.self)
+                if !seen.insert(text).inserted { return false }
+            }
+            return true
+        }
+
+        @inline(__always) private func sameBytes(_ a: Token, _ b: Token) -> Bool {
+            let length = a.end - a.start
+            guard length == b.end - b.start else { return false }
+            var k: Int32 = 0
+            while k < length {
+                if bytes[Int(a.start + k)] != bytes[Int(b.start + k)] { return false }
+                k += 1
+            }
+            return true
+        }
+
+        private mutating func array() -> Bool {
+            guard let index = open(.array) else { return false }
+            if i < bytes.count, bytes[i] == UInt8(ascii: "]") { close(index); return true }
+            while true {
+                guard value() else { return false }
+                skipWhitespace()
+                guard i < bytes.count else { return false }
+                if bytes[i] == UInt8(ascii: ",") {
+                    i += 1
+                    skipWhitespace()
+                } else if bytes[i] == UInt8(ascii: "]") {
+                    close(index)
+                    return true
+                } else {
+                    return false
+                }
+            }
+        }
+
+        /// A string at `i` (the opening quote). Keys must be ASCII without escapes.
+        private mutating func string(key: Bool) -> Bool {
+            i += 1
+            let start = i
+            var escaped = false
+            var nonASCII = false
+            while true {
+                guard i < bytes.count else { return false }
+                let c = bytes[i]
+                if c == UInt8(ascii: "\"") { break }
+                if c < 0x20 { return false }
+                if c >= 0x80 { nonASCII = true; i += 1; continue }
+                if c != UInt8(ascii: "\\") { i += 1; continue }
+                escaped = true
+                guard i + 1 < bytes.count else { return false }
+                switch bytes[i + 1] {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
+                     UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+                    i += 2
+                case UInt8(ascii: "u"):
+                    guard let unit = hex4(at: i + 2) else { return false }
+                    i += 6
+                    switch unit {
+                    case 0xD800...0xDBFF:
+                        guard i + 1 < bytes.count, bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u"),
+                              let low = hex4(at: i + 2), (0xDC00...0xDFFF).contains(low) else { return false }
+                        i += 6
+                    case 0xDC00...0xDFFF:
+                        return false
+                    default:
+                        break
+                    }
+                default:
+                    return false
+                }
+            }
+            if nonASCII { sawNonASCII = true }
+            if key, escaped || nonASCII { return false }
+            tokens.append(Token(kind: .string, escaped: escaped, start: Int32(start), end: Int32(i), next: Int32(tokens.count + 1)))
+            i += 1
+            return true
+        }
+
+        func hex4(at offset: Int) -> UInt32? {
+            guard offset + 4 <= bytes.count else { return nil }
+            var v: UInt32 = 0
+            for k in offset..<(offset + 4) {
+                guard let digit = JSONTape.hexDigit(bytes[k]) else { return nil }
+                v = v &* 16 &+ digit
+            }
+            return v
+        }
+
+        private mutating func number() -> Bool {
+            let start = i
+            if bytes[i] == UInt8(ascii: "-") { i += 1 }
+            let integerStart = i
+            let integerDigits = digits()
+            guard integerDigits > 0 else { return false }
+            if integerDigits > 1, bytes[integerStart] == UInt8(ascii: "0") { return false }
+            var kind = Kind.integer
+            if i < bytes.count, bytes[i] == UInt8(ascii: ".") {
+                i += 1
+                guard digits() > 0 else { return false }
+                kind = .number
+            }
+            if i < bytes.count, bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E") {
+                i += 1
+                if i < bytes.count, bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-") { i += 1 }
+                guard digits() > 0 else { return false }
+                kind = .number
+            }
+            tokens.append(Token(kind: kind, escaped: false, start: Int32(start), end: Int32(i), next: Int32(tokens.count + 1)))
+            return true
+        }
+
+        @inline(__always) private mutating func digits() -> Int {
+            let from = i
+            while i < bytes.count, bytes[i] >= UInt8(ascii: "0"), bytes[i] <= UInt8(ascii: "9") { i += 1 }
+            return i - from
+        }
+
+        private mutating func literal(_ word: StaticString, _ kind: Kind) -> Bool {
+            let count = word.utf8CodeUnitCount
+            guard i + count <= bytes.count else { return false }
+            for k in 0..<count where bytes[i + k] != word.utf8Start[k] { return false }
+            tokens.append(Token(kind: kind, escaped: false, start: Int32(i), end: Int32(i + count), next: Int32(tokens.count + 1)))
+            i += count
+            return true
+        }
+    }
+
+    @inline(__always) static func hexDigit(_ b: UInt8) -> UInt32? {
+        switch b {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): UInt32(b - UInt8(ascii: "0"))
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): UInt32(b - UInt8(ascii: "a") + 10)
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): UInt32(b - UInt8(ascii: "A") + 10)
+        default: nil
+        }
+    }
+}

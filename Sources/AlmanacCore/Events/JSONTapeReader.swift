@@ -1,0 +1,217 @@
+import Foundation
+
+/// The fast path gave up: the message is outside what it handles (or is invalid), so the
+/// reference decoder decides, and names the problem.
+struct FastPathUnsupported: Error {}
+
+/// Typed field access over a ``JSONTape`` with the semantics of the synthesized `Decodable`
+/// conformances read by `JSONDecoder` (a missing or `null` optional is `nil`, unknown keys are
+/// ignored), restricted to the unambiguous cases: a value of another JSON type, a number that is
+/// not a plain integer in range, or a malformed time throws ``FastPathUnsupported``.
+struct JSONTapeReader {
+    typealias Failure = FastPathUnsupported
+
+    let bytes: UnsafeBufferPointer<UInt8>
+    let tape: JSONTape
+
+    @inline(__always) func token(_ index: Int) -> JSONTape.Token { tape.tokens[index] }
+
+    /// Whether string token `index` is exactly `text` (bytes; no unescaping).
+    @inline(__always) func equals(_ index: Int, _ text: StaticString) -> Bool {
+        let t = tape.tokens[index]
+        guard t.kind == .string, !t.escaped else { return false }
+        return bytesEqual(Int(t.start), Int(t.end), text)
+    }
+
+    @inline(__always) func bytesEqual(_ start: Int, _ end: Int, _ text: StaticString) -> Bool {
+        let count = text.utf8CodeUnitCount
+        guard end - start == count else { return false }
+        let p = text.utf8Start
+        for k in 0..<count where bytes[start + k] != p[k] { return false }
+        return true
+    }
+
+    /// The value of key `name` in object token `object`, if present.
+    func member(_ object: Int, _ name: StaticString) -> Int? {
+        let end = Int(tape.tokens[object].next)
+        var k = object + 1
+        while k < end {
+            let key = tape.tokens[k]
+            if bytesEqual(Int(key.start), Int(key.end), name) { return k + 1 }
+            k = Int(tape.tokens[k + 1].next)
+        }
+        return nil
+    }
+
+    /// A member that is present and not `null`.
+    @inline(__always) func present(_ object: Int, _ name: StaticString) -> Int? {
+        guard let value = member(object, name), tape.tokens[value].kind != .null else { return nil }
+        return value
+    }
+
+    func required(_ object: Int, _ name: StaticString) throws(Failure) -> Int {
+        guard let value = member(object, name) else { throw Failure() }
+        return value
+    }
+
+    // MARK: Values
+
+    func object(_ index: Int) throws(Failure) -> Int {
+        guard tape.tokens[index].kind == .object else { throw Failure() }
+        return index
+    }
+
+    func string(at index: Int) throws(Failure) -> String {
+        let t = tape.tokens[index]
+        guard t.kind == .string else { throw Failure() }
+        let start = Int(t.start), end = Int(t.end)
+        if !t.escaped { return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self) }
+        return unescaped(start, end)
+    }
+
+    /// Text of an escaped string (the escapes were validated by the parse).
+    private func unescaped(_ start: Int, _ end: Int) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(end - start)
+        var i = start
+        func hex4(_ at: Int) -> UInt32 {
+            var v: UInt32 = 0
+            for k in at..<(at + 4) { v = v * 16 + (JSONTape.hexDigit(bytes[k]) ?? 0) }
+            return v
+        }
+        while i < end {
+            let c = bytes[i]
+            guard c == UInt8(ascii: "\\") else { out.append(c); i += 1; continue }
+            let e = bytes[i + 1]
+            i += 2
+            switch e {
+            case UInt8(ascii: "b"): out.append(0x08)
+            case UInt8(ascii: "f"): out.append(0x0C)
+            case UInt8(ascii: "n"): out.append(0x0A)
+            case UInt8(ascii: "r"): out.append(0x0D)
+            case UInt8(ascii: "t"): out.append(0x09)
+            case UInt8(ascii: "u"):
+                var scalar = hex4(i)
+                i += 4
+                if (0xD800...0xDBFF).contains(scalar) {
+                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (hex4(i + 2) - 0xDC00)
+                    i += 6
+                }
+                out.append(contentsOf: UTF8.encode(Unicode.Scalar(scalar)!)!)
+            default: out.append(e)  // \" \\ \/
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// A plain integer (no fraction, no exponent, not `-0`) in `Int64`.
+    func int64(at index: Int) throws(Failure) -> Int64 {
+        let t = tape.tokens[index]
+        guard t.kind == .integer else { throw Failure() }
+        var i = Int(t.start)
+        let end = Int(t.end)
+        let negative = bytes[i] == UInt8(ascii: "-")
+        if negative { i += 1 }
+        guard end - i <= 19 else { throw Failure() }
+        var magnitude: UInt64 = 0
+        while i < end {
+            magnitude = magnitude * 10 + UInt64(bytes[i] - UInt8(ascii: "0"))
+            i += 1
+        }
+        if negative {
+            guard magnitude != 0, magnitude <= UInt64(Int64.max) + 1 else { throw Failure() }
+            return magnitude == UInt64(Int64.max) + 1 ? Int64.min : -Int64(magnitude)
+        }
+        guard magnitude <= UInt64(Int64.max) else { throw Failure() }
+        return Int64(magnitude)
+    }
+
+    func int32(at index: Int) throws(Failure) -> Int32 {
+        let value = try int64(at: index)
+        guard let narrow = Int32(exactly: value) else { throw Failure() }
+        return narrow
+    }
+
+    func bool(at index: Int) throws(Failure) -> Bool {
+        switch tape.tokens[index].kind {
+        case .trueValue: return true
+        case .falseValue: return false
+        default: throw Failure()
+        }
+    }
+
+    /// An RFC 3339 instant (``RFC3339/parse(_:)-(UnsafeBufferPointer<UInt8>)``), as `JSONDecoder` reads dates for events.
+    func date(at index: Int) throws(Failure) -> Date {
+        let t = tape.tokens[index]
+        guard t.kind == .string, !t.escaped,
+              let date = RFC3339.parse(UnsafeBufferPointer(rebasing: bytes[Int(t.start)..<Int(t.end)])) else { throw Failure() }
+        return date
+    }
+
+    func array(_ index: Int) throws(Failure) -> [Int] {
+        let t = tape.tokens[index]
+        guard t.kind == .array else { throw Failure() }
+        var elements: [Int] = []
+        var k = index + 1
+        while k < Int(t.next) {
+            elements.append(k)
+            k = Int(tape.tokens[k].next)
+        }
+        return elements
+    }
+
+    /// Any JSON as ``JSONValue`` does (`JSONValue.init(from:)`): integers as `.int`; other numbers throw.
+    func jsonValue(at index: Int) throws(Failure) -> JSONValue {
+        let t = tape.tokens[index]
+        switch t.kind {
+        case .null: return .null
+        case .trueValue: return .bool(true)
+        case .falseValue: return .bool(false)
+        case .integer: return .int(try int64(at: index))
+        case .number: throw Failure()
+        case .string: return .string(try string(at: index))
+        case .array:
+            var values: [JSONValue] = []
+            for element in try array(index) { values.append(try jsonValue(at: element)) }
+            return .array(values)
+        case .object:
+            var values: [String: JSONValue] = [:]
+            var k = index + 1
+            while k < Int(t.next) {
+                values[try string(at: k)] = try jsonValue(at: k + 1)
+                k = Int(tape.tokens[k + 1].next)
+            }
+            return .object(values)
+        }
+    }
+
+    // MARK: Fields
+
+    func string(_ object: Int, _ name: StaticString) throws(Failure) -> String {
+        try string(at: try required(object, name))
+    }
+
+    func optionalString(_ object: Int, _ name: StaticString) throws(Failure) -> String? {
+        guard let value = present(object, name) else { return nil }
+        return try string(at: value)
+    }
+
+    func int64(_ object: Int, _ name: StaticString) throws(Failure) -> Int64 { try int64(at: try required(object, name)) }
+    func int(_ object: Int, _ name: StaticString) throws(Failure) -> Int { Int(try int64(at: try required(object, name))) }
+    func date(_ object: Int, _ name: StaticString) throws(Failure) -> Date { try date(at: try required(object, name)) }
+
+    func optionalDate(_ object: Int, _ name: StaticString) throws(Failure) -> Date? {
+        guard let value = present(object, name) else { return nil }
+        return try date(at: value)
+    }
+
+    func enumValue<T: RawRepresentable>(_ object: Int, _ name: StaticString, _: T.Type) throws(Failure) -> T where T.RawValue == String {
+        guard let value = T(rawValue: try string(object, name)) else { throw Failure() }
+        return value
+    }
+
+    func jobKey(_ object: Int, _ name: StaticString) throws(Failure) -> JobKey {
+        let key = try self.object(try required(object, name))
+        return JobKey(account: try string(key, "account"), app: try string(key, "app"), job: try string(key, "job"))
+    }
+}

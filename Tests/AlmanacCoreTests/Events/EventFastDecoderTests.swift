@@ -1,0 +1,210 @@
+@testable import AlmanacCore
+import Foundation
+import Testing
+
+/// The fast decoder against the reference (`StrictJSONScanner` + `JSONDecoder`): whenever the fast
+/// path returns an event, the reference returns the same one; `EventCodec.decode` always answers
+/// as the reference does (same event, or same reason and detail).
+@Suite struct EventFastDecoderTests {
+    /// Reference answer, as a value that compares events and errors alike.
+    enum Answer: Equatable {
+        case event(EventEnvelope)
+        case error(EventDecodingError)
+    }
+
+    static func reference(_ bytes: [UInt8]) -> Answer {
+        do { return .event(try EventCodec.decodeReference(bytes)) } catch { return .error(error) }
+    }
+
+    static func codec(_ bytes: [UInt8]) -> Answer {
+        do { return .event(try EventCodec.decode(bytes)) } catch { return .error(error) }
+    }
+
+    /// Fails the test if the fast path accepts what the reference does not, or reads it differently.
+    static func check(_ bytes: [UInt8], sourceLocation: SourceLocation = #_sourceLocation) {
+        let reference = reference(bytes)
+        if let fast = EventFastDecoder.decode(bytes) {
+            #expect(reference == .event(fast), "fast path differs on \(String(decoding: bytes, as: UTF8.self))", sourceLocation: sourceLocation)
+        }
+        #expect(codec(bytes) == reference, sourceLocation: sourceLocation)
+    }
+
+    static let at = EventCodecTests.at
+    static let job = EventCodecTests.job
+    static let trigger = EventCodecTests.trigger
+
+    /// Events with every optional field set, and unusual but valid values.
+    static let richEvents: [AlmanacEvent] = [
+        .jobTriggered(JobTriggered(triggerId: trigger.retry(attempt: 2), job: job, scheduledFor: at, source: .retry, attempt: 2,
+                                   params: .object(["n": .int(-3), "big": .int(Int64.max), "s": .string("é \"q\" \\ / \n\t\u{1F600}\u{0}"),
+                                                    "a": .array([.bool(true), .bool(false), .null, .object([:]), .array([])])]),
+                                   parentTriggerId: trigger, notBefore: at.addingTimeInterval(20.123))),
+        .jobTriggered(JobTriggered(triggerId: TriggerID("manual-ü"), job: JobKey(account: "ä", app: "b", job: "c"), scheduledFor: at, source: .manual)),
+        .jobCompleted(JobCompleted(triggerId: trigger, executionId: "e1", job: job, status: .timedOut, attempt: 3, exitCode: Int32.min,
+                                   startedAt: at, finishedAt: at.addingTimeInterval(-0.25),
+                                   usage: RunUsage(ai: [.init(model: "gpt-4o-mini", inputTokens: 1200, outputTokens: 0),
+                                                        .init(model: "m\u{301}", inputTokens: Int64.max, outputTokens: 1)], emails: 0, sms: 7),
+                                   followUps: [trigger.followUp("next", number: 1), trigger.followUp("next", number: 2)],
+                                   stdoutTail: "line\r\nline\u{7}\u{1F}\u{7F}", stderrTail: "\u{2028}\u{FEFF}", error: "exit code 2")),
+        .jobCompleted(JobCompleted(triggerId: trigger, executionId: "e2", job: job, status: .failed, attempt: 1, exitCode: nil,
+                                   startedAt: at, finishedAt: at, usage: .none)),
+        .jobSkipped(JobSkipped(triggerId: trigger, job: job, scheduledFor: at, reason: .missed, detail: "down since …")),
+        .creditsCharged(CreditsCharged(triggerId: trigger, account: "acme", app: "reminders", job: "send", executionId: "e1", status: .failed,
+                                       pricingVersion: "2026-01-standard",
+                                       lineItems: [ChargeLineItem(item: "base", quantity: 1, unitPrice: .credits(3), amount: .credits(3), note: "complexity 3"),
+                                                   ChargeLineItem(item: "ai:x:input", quantity: 1200, unitPrice: Millicredits(150), unitsPer: 1000, amount: Millicredits(180))])),
+        .creditsCharged(CreditsCharged(triggerId: trigger, account: "acme", app: "reminders", job: "send", executionId: "e1", status: .succeeded,
+                                       pricingVersion: "v", lineItems: [])),
+        .eventRejected(EventRejected(topic: "t", partition: Int32.max, offset: 0, key: nil, raw: Array(repeating: 0xFF, count: 10),
+                                     reason: .schemaViolation, detail: "d", rejectedBy: "worker")),
+        .scheduleResumed(ScheduleToggled(app: "reminders")),
+        .tickCompleted(TickCompleted(minute: at.addingTimeInterval(-86_400 * 400), triggered: 0, skipped: 12, ticker: "t")),
+    ]
+
+    static let allEvents = EventCodecTests.events + richEvents
+
+    static func encoded(_ event: AlmanacEvent, time: Date = at) -> [UInt8] {
+        (try? EventCodec.encode(EventEnvelope(source: "test", time: time, event: event))) ?? []
+    }
+
+    @Test(arguments: allEvents)
+    func fastPath_readsEveryEncodedEvent_asTheReference(_ event: AlmanacEvent) throws {
+        let bytes = Self.encoded(event, time: Self.at.addingTimeInterval(0.904))
+        let fast = EventFastDecoder.decode(bytes)
+        if event.kind == .appConfigured {
+            #expect(fast == nil)  // left to the reference (strict config decoding)
+        } else {
+            #expect(fast != nil, "the fast path should take \(event.kind.rawValue)")
+        }
+        Self.check(bytes)
+    }
+
+    @Test(arguments: EventCodecRejectionTests.cases)
+    func fastPath_rejectsEveryRejectionCase(_ c: EventCodecRejectionTests.Case) {
+        #expect(EventFastDecoder.decode(c.bytes) == nil)
+        Self.check(c.bytes)
+    }
+
+    /// Hand-written variants at the edges of what the two paths might read differently.
+    static let edgeTexts: [String] = {
+        let e = EventCodecRejectionTests.event
+        let triggered = #"{"triggerId":"t","job":{"account":"a","app":"b","job":"c"},"scheduledFor":"2026-03-02T13:00:00.000Z","source":"manual","attempt":1"#
+        return [
+            e("almanac.schedule.paused", nil, #"{"app":"a","job":null,"reason":null}"#, ""),
+            e("almanac.schedule.paused", nil, #"{"app":"a"}"#, #","subject":null,"dataschema":null,"datacontenttype":null,"data_base64":null"#),
+            e("almanac.schedule.paused", nil, #"{"app":"a"}"#, #","subject":"a","datacontenttype":"application/json; charset=utf-8""#),
+            e("almanac.schedule.paused", nil, #"{"app":"a"}"#, #","datacontenttype":"application/json;\u0301x""#),
+            e("almanac.schedule.paused", nil, #"{"app":"a"}"#, ",\"datacontenttype\":\"application/json;\u{301}x\""),
+            e("almanac.schedule.paused", nil, #"{"app":"a"}"#, #","datacontenttype":"application/jsonx""#),
+            e("almanac.schedule.paused", "https://almanac.dev/schemas/schedule.paused/v01", #"{"app":"a"}"#, ""),
+            e("almanac.schedule.paused", "https://almanac.dev/schemas/schedule.paused/v1beta", #"{"app":"a"}"#, ""),
+            e("almanac.schedule.paused", "https://almanac.dev/schemas/schedule.resumed/v1", #"{"app":"a"}"#, ""),
+            e("almanac.schedule.paused", "https://almanac.dev/schemas/schedule.paused/v2", #"{"app":"a"}"#, ""),
+            e("almanac.schedule.paused", nil, #"{"app":"a"}"#, #","ext":1e400,"ext2":123456789012345678901234567890,"ext3":-0.0e-0"#),
+            e("almanac.schedule.paused", nil, #"{"app":"a"}"#, #","ext":"\u0000\ud83d\ude00","é":1"#),
+            e("almanac.schedule.paused", nil, #"{"app":"a"}"#, #","\u0065xt":1,"ext":2"#),
+            e("almanac.schedule.paused", nil, #"{"app":"a"}"#, #","subject":"\u0061""#),
+            e("almanac.schedule.paused", nil, #"{"app":"K"}"#, ",\"subject\":\"\u{212A}\""),
+            e("almanac.schedule.paused", nil, #"{"app":"e\u0301"}"#, ",\"subject\":\"\u{E9}\""),
+            e("almanac.schedule.paused", nil, #"{"app":"a","\u0061pp":"b"}"#, ""),
+            e("almanac.schedule.paused", nil, #"{"app":"a","app":"b"}"#, ""),
+            e("almanac.schedule.paused", nil, #"{"app":"a","x":{"y":1,"y":2}}"#, ""),
+            e("almanac.schedule.paused", nil, #"{"app":""}"#, ""),
+            e("almanac.schedule.paused", nil, #"{"app":5}"#, ""),
+            e("almanac.schedule.paused", nil, #"[]"#, ""),
+            e("almanac.schedule.paused", nil, #"null"#, ""),
+            e("almanac.schedule.paused", nil, #"{"app":"a"}"#, #","specversion":"1.0""#),
+            e("almanac.job.triggered", nil, triggered + "}", ""),
+            e("almanac.job.triggered", nil, triggered + #","attempt":1}"#, ""),
+            e("almanac.job.triggered", nil, triggered.replacingOccurrences(of: #""attempt":1"#, with: #""attempt":1.0"#) + "}", ""),
+            e("almanac.job.triggered", nil, triggered.replacingOccurrences(of: #""attempt":1"#, with: #""attempt":1e0"#) + "}", ""),
+            e("almanac.job.triggered", nil, triggered.replacingOccurrences(of: #""attempt":1"#, with: #""attempt":-0"#) + "}", ""),
+            e("almanac.job.triggered", nil, triggered.replacingOccurrences(of: #""attempt":1"#, with: #""attempt":9223372036854775808"#) + "}", ""),
+            e("almanac.job.triggered", nil, triggered.replacingOccurrences(of: #""attempt":1"#, with: #""attempt":"1""#) + "}", ""),
+            e("almanac.job.triggered", nil, triggered.replacingOccurrences(of: #""attempt":1"#, with: #""attempt":true"#) + "}", ""),
+            e("almanac.job.triggered", nil, triggered.replacingOccurrences(of: #""manual""#, with: #""Manual""#) + "}", ""),
+            e("almanac.job.triggered", nil, triggered.replacingOccurrences(of: #"13:00:00.000Z"#, with: #"13:00+01:00"#) + "}", ""),
+            e("almanac.job.triggered", nil, triggered.replacingOccurrences(of: #"13:00:00.000Z"#, with: #"13:00:00.123456789z"#) + "}", ""),
+            e("almanac.job.triggered", nil, triggered.replacingOccurrences(of: #"13:00:00.000Z"#, with: #"13:00:60Z"#) + "}", ""),
+            e("almanac.job.triggered", nil, triggered.replacingOccurrences(of: #"13:00:00.000Z"#, with: #"13:00:00.Z"#) + "}", ""),
+            e("almanac.job.triggered", nil, triggered.replacingOccurrences(of: #"13:00:00.000Z"#, with: #"13:00:00\u002e000Z"#) + "}", ""),
+            e("almanac.job.triggered", nil, triggered + #","params":null}"#, ""),
+            e("almanac.job.triggered", nil, triggered + #","params":1}"#, ""),
+            e("almanac.job.triggered", nil, triggered + #","params":1.5}"#, ""),
+            e("almanac.job.triggered", nil, triggered + #","params":{"a":[1,-1,0,1e2,"x",{"b":null}]}}"#, ""),
+            e("almanac.job.triggered", nil, triggered + #","params":{"a":-9223372036854775808,"b":-0}}"#, ""),
+            e("almanac.job.triggered", nil, triggered + #","params":{"a":true,"b":0,"c":1}}"#, ""),
+            e("almanac.job.triggered", nil, triggered + #","params":{"\u00e9":1}}"#, ""),
+            e("almanac.job.triggered", nil, triggered + #","parentTriggerId":null,"notBefore":null}"#, ""),
+            e("almanac.job.triggered", nil, triggered + #","notBefore":"yesterday"}"#, ""),
+            e("almanac.job.triggered", nil, triggered.replacingOccurrences(of: #""attempt":1"#, with: #""attempt":0"#) + "}", ""),
+            e("almanac.job.triggered", nil, triggered.replacingOccurrences(of: #"{"account":"a","#, with: #"{"account":"a","extra":[],"#) + "}", ""),
+            e("almanac.tick.completed", nil, #"{"minute":"2026-03-02T13:00:30.000Z","triggered":0,"skipped":0,"ticker":"t"}"#, ""),
+            e("almanac.tick.completed", nil, #"{"minute":"2026-03-02T13:00:00.000Z","triggered":-1,"skipped":0,"ticker":"t"}"#, ""),
+            e("almanac.event.rejected", nil, #"{"topic":"t","partition":2147483648,"offset":0,"rawBase64":"","truncated":false,"reason":"not_json","detail":"","rejectedBy":""}"#, ""),
+            e("almanac.event.rejected", nil, #"{"topic":"t","partition":-1,"offset":0,"rawBase64":"","truncated":false,"reason":"not_json","detail":"","rejectedBy":""}"#, ""),
+            e("almanac.event.rejected", nil, #"{"topic":"t","partition":1,"offset":0,"rawBase64":"","truncated":0,"reason":"not_json","detail":"","rejectedBy":""}"#, ""),
+            e("almanac.event.rejected", nil, #"{"topic":"t","partition":1,"offset":0,"rawBase64":"!!","truncated":true,"reason":"not_json","detail":"","rejectedBy":"","key":null}"#, ""),
+            e("almanac.app.removed", nil, #"{"app":"a b","account":"c"}"#, ""),
+            e("almanac.app.removed", nil, #"{"app":"a","account":"c"}"#, #","subject":"a""#),
+            " " + e("almanac.app.removed", nil, #"{"app":"a","account":"c"}"#, "") + "\n\t\r ",
+            e("almanac.app.removed", nil, #"{"app":"a","account":"c"}"#, "").replacingOccurrences(of: ",", with: " ,\n "),
+        ]
+    }()
+
+    @Test func fastPath_onEdgeCases_agreesWithTheReference() {
+        for text in Self.edgeTexts { Self.check(Array(text.utf8)) }
+    }
+
+    @Test func fastPath_whenNestedToTheLimit_agreesWithTheReference() {
+        let e = EventCodecRejectionTests.event
+        for depth in [61, 62, 63, 64] {
+            let params = String(repeating: "[", count: depth) + String(repeating: "]", count: depth)
+            let text = e("almanac.job.triggered", nil,
+                         #"{"triggerId":"t","job":{"account":"a","app":"b","job":"c"},"scheduledFor":"2026-03-02T13:00:00Z","source":"manual","attempt":1,"params":\#(params)}"#, "")
+            Self.check(Array(text.utf8))
+        }
+    }
+
+    /// Random byte mutations of valid events: deletions, replacements with JSON-significant bytes,
+    /// insertions, truncations and swapped spans (seeded, so a failure reproduces).
+    @Test func fastPath_onRandomMutations_neverAcceptsWhatTheReferenceRejects() {
+        var rng = SplitMix(seed: 0xA1_3A_AC)
+        let interesting = Array(#"{}[]:,"\ -+.0123456789eEtrufalsn"#.utf8) + [0x00, 0x1F, 0x7F, 0x80, 0xC3, 0xA9, 0xE2, 0xED, 0xF0, 0xFF]
+        let seeds = Self.allEvents.map { Self.encoded($0) } + Self.edgeTexts.map { Array($0.utf8) }
+        var accepted = 0
+        for round in 0..<20000 {
+            var bytes = seeds[round % seeds.count]
+            for _ in 0...(rng.next() % 3) {
+                guard !bytes.isEmpty else { break }
+                let i = Int(rng.next() % UInt64(bytes.count))
+                switch rng.next() % 6 {
+                case 0: bytes.remove(at: i)
+                case 1: bytes[i] = interesting[Int(rng.next() % UInt64(interesting.count))]
+                case 2: bytes.insert(interesting[Int(rng.next() % UInt64(interesting.count))], at: i)
+                case 3: bytes.removeSubrange(i...)
+                case 4: bytes[i] = UInt8(truncatingIfNeeded: rng.next())
+                default:
+                    let j = Int(rng.next() % UInt64(bytes.count))
+                    let span = min(bytes.count - max(i, j), Int(rng.next() % 12))
+                    if span > 0 { bytes.insert(contentsOf: bytes[j..<(j + span)], at: i) }
+                }
+            }
+            if EventFastDecoder.decode(bytes) != nil { accepted += 1 }
+            Self.check(bytes)
+        }
+        #expect(accepted > 300)  // the mutations also reach the fast path's accepting side
+    }
+
+    struct SplitMix {
+        var state: UInt64
+        init(seed: UInt64) { state = seed }
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+}
