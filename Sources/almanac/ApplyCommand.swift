@@ -3,7 +3,6 @@ import AlmanacCore
 import ArgumentParser
 import Foundation
 import Kafka
-import Logging
 
 struct ApplyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -37,7 +36,7 @@ struct ApplyCommand: AsyncParsableCommand {
             let (kafka, dev) = try broker.resolve()
             let logger = makeLogger("almanac.apply")
             let topics = AlmanacTopics(prefix: broker.topicPrefix)
-            let current = try await Self.configurations(kafka: kafka, topic: topics.config, logger: logger)
+            let current = try await ConfigSnapshot.read(kafka: kafka, topics: topics, logger: logger)
             let changed = loaded.apps.filter { current[$0.config.app] != $0.config }
             for app in loaded.apps {
                 states[app.config.app] = current[app.config.app] == nil ? "created" : (current[app.config.app] == app.config ? "unchanged" : "changed")
@@ -65,23 +64,5 @@ struct ApplyCommand: AsyncParsableCommand {
             }
         }
         if !loaded.errors.isEmpty { throw ExitCode(2) }
-    }
-
-    /// The configuration in force per app: the config topic read to its end (the newest
-    /// `app.configured` of each app, minus those removed since).
-    static func configurations(kafka: KafkaConfiguration, topic: String, logger: Logger) async throws -> [String: AppConfiguration] {
-        // An app's events share its partition (key = app id), so the last one read is in force.
-        var newest: [String: AppConfiguration?] = [:]
-        _ = try await LogSnapshotReader(kafka: kafka, topics: [topic], logger: logger).replay { batch in
-            for message in batch {
-                guard let envelope = try? EventCodec.decode(message.value) else { continue }
-                switch envelope.event {
-                case .appConfigured(let e): newest[e.config.app] = .some(e.config)
-                case .appRemoved(let e): newest[e.app] = .some(nil)
-                default: break
-                }
-            }
-        }
-        return newest.compactMapValues { $0 }
     }
 }

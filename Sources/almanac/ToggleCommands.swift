@@ -15,21 +15,35 @@ struct ToggleOptions: ParsableArguments {
     @Option(help: "Why (kept in the event and shown by audits).")
     var reason: String?
 
+    @Flag(help: "Print where the event landed as JSON (type, topic, partition, offset, time).")
+    var json = false
+
     @OptionGroup var broker: BrokerOptions
 
     func publish(paused: Bool) async throws {
         let (kafka, dev) = try broker.resolve()
         let logger = makeLogger("almanac.cli")
+        let topics = AlmanacTopics(prefix: broker.topicPrefix)
+        // Refused here (exit 2) rather than dead-lettered by the projector later.
+        let apps = try await ConfigSnapshot.read(kafka: kafka, topics: topics, logger: logger)
+        guard let config = apps[app] else {
+            throw InputError(description: "app \"\(app)\" is not configured (known: \(apps.keys.sorted().joined(separator: ", ")))")
+        }
+        if let job, !config.jobs.contains(where: { $0.name == job }) {
+            throw InputError(description: "app \"\(app)\" has no job \"\(job)\" (jobs: \(config.jobs.map(\.name).joined(separator: ", ")))")
+        }
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: kafka), logger: logger)
-        let publisher = EventPublisher(producer: producer, topics: AlmanacTopics(prefix: broker.topicPrefix), source: "almanac/cli")
+        let publisher = EventPublisher(producer: producer, topics: topics, source: "almanac/cli")
         let actor = "cli:\(ProcessInfo.processInfo.environment["USER"] ?? "unknown")"
         let toggle = ScheduleToggled(app: app, job: job, reason: reason, actor: actor)
         // Connect first, then stamp: the event's time is when it is published (on dev's simulated clock if one runs).
         _ = try await producer.partitionCount(topic: publisher.topics.control)
         let clock: any WallClock = dev?.clock ?? SystemWallClock()
         let now = clock.now()
-        let report = try await publisher.publish(paused ? .schedulePaused(toggle) : .scheduleResumed(toggle), at: now)
+        let event: AlmanacEvent = paused ? .schedulePaused(toggle) : .scheduleResumed(toggle)
+        let report = try await publisher.publish(event, at: now)
         await producer.shutdown()
+        if json { return try printPublished(event, report, at: now) }
         print("\(paused ? "paused" : "resumed") \(app)\(job.map { "/\($0)" } ?? "") at \(RFC3339.utcMilliseconds(now)) (\(report.topicPartition)@\(report.offset))")
     }
 }
@@ -48,4 +62,15 @@ struct ResumeCommand: AsyncParsableCommand {
         discussion: "Example: almanac resume clinic-reminders")
     @OptionGroup var options: ToggleOptions
     func run() async throws { try await options.publish(paused: false) }
+}
+
+/// `--json` output of a command that published one event: where it landed, as the http API's
+/// `Published` view (schemas/openapi.yaml).
+func printPublished(_ event: AlmanacEvent, _ report: KafkaDeliveryReport, at time: Date, triggerId: TriggerID? = nil) throws {
+    var object: [String: Any] = ["type": event.kind.rawValue, "topic": report.topicPartition.topic,
+                                 "partition": Int(report.topicPartition.partition), "offset": report.offset,
+                                 "time": RFC3339.utcMilliseconds(time)]
+    if let triggerId { object["triggerId"] = triggerId.description }
+    let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+    print(String(decoding: data, as: UTF8.self))
 }

@@ -23,6 +23,9 @@ struct TriggerCommand: AsyncParsableCommand {
     @Option(help: "Params for the run, a JSON value (sent to the job on stdin).")
     var params: String?
 
+    @Flag(help: "Print where the trigger landed as JSON (type, topic, partition, offset, time, triggerId).")
+    var json = false
+
     @OptionGroup var broker: BrokerOptions
 
     func run() async throws {
@@ -51,6 +54,7 @@ struct TriggerCommand: AsyncParsableCommand {
                                    scheduledFor: now, source: .manual, params: value)
         let report = try await publisher.publish(.jobTriggered(trigger), at: now)
         await producer.shutdown()
+        if json { return try printPublished(.jobTriggered(trigger), report, at: now, triggerId: trigger.triggerId) }
         print("triggered \(trigger.job) as \(trigger.triggerId) (\(report.topicPartition)@\(report.offset))")
     }
 }

@@ -18,8 +18,14 @@ START = "2026-03-02T07:58:00-05:00"
 def test_status_tail_and_topics_on_a_running_dev(dev_factory, example_apps):
     dev = dev_factory(["--apps", str(example_apps), "--start", START, "--speed", "120"])
     dev.wait_for(lambda: sum(" charge " in line for line in dev.lines) >= 3, 120, "three charges")
-    paused = dev.cli("pause", "support-queue", "--reason", "status test")
+    paused = dev.cli("pause", "support-queue", "--reason", "status test", "--json")
     assert paused.returncode == 0, paused.stderr
+    landed = json.loads(paused.stdout)
+    assert landed["type"] == "almanac.schedule.paused" and landed["topic"] == "almanac.control" and landed["offset"] >= 0
+    for args, message in ((["pause", "no-such-app"], 'app "no-such-app" is not configured'),
+                          (["resume", "support-queue", "--job", "nope"], 'app "support-queue" has no job "nope"')):
+        refused = dev.cli(*args)
+        assert refused.returncode == 2 and message in refused.stderr, (args, refused.stderr)
     api = Client(dev.http_url())
 
     # status --json: the API's shapes, from a replay — the pause, its reason, the jobs, their runs.
@@ -63,8 +69,9 @@ def test_status_tail_and_topics_on_a_running_dev(dev_factory, example_apps):
     threading.Thread(target=lambda: out.extend(follower.stdout), daemon=True).start()
     try:
         time.sleep(3)  # the follower reaches the end of the triggers topic
-        manual = dev.cli("trigger", "inventory-sync", "sync-stock")
+        manual = dev.cli("trigger", "inventory-sync", "sync-stock", "--json")
         assert manual.returncode == 0, manual.stderr
+        assert json.loads(manual.stdout)["topic"] == "almanac.triggers" and json.loads(manual.stdout)["triggerId"]
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and not any("northwind/inventory-sync/sync-stock" in l for l in list(out)):
             time.sleep(0.2)
