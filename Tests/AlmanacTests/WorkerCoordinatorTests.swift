@@ -20,8 +20,8 @@ import Testing
     /// A coordinator owning `tp` with an index.
     static func coordinator(limits: WorkerCoordinator.Limits = .init(), index: PartitionIndex = PartitionIndex()) async -> WorkerCoordinator {
         let coordinator = WorkerCoordinator(limits: limits)
-        let epoch = await coordinator.assigned([tp])
-        #expect(await coordinator.ready(tp, index: index, epoch: epoch)?.count == 0)
+        let epoch = coordinator.assigned([tp])
+        #expect(coordinator.ready(tp, index: index, epoch: epoch)?.count == 0)
         return coordinator
     }
 
@@ -33,78 +33,78 @@ import Testing
 
     @Test func offsets_whenALaterRunFinishesFirst_commitStopsAtTheUnfinishedOne() async {
         let c = await Self.coordinator()
-        #expect(await c.admit(Self.item("slow", offset: 0), overlap: .allow) == .accepted)
-        #expect(await c.admit(Self.item("quick", offset: 1), overlap: .allow) == .accepted)
-        let started = await c.startable(now: Self.now).items
+        #expect(c.admit(Self.item("slow", offset: 0), overlap: .allow) == .accepted)
+        #expect(c.admit(Self.item("quick", offset: 1), overlap: .allow) == .accepted)
+        let started = c.startable(now: Self.now).items
         #expect(started.map(\.1.offset) == [0, 1])
-        #expect(await c.beginRecording(started[1].0))
-        await c.finish(started[1].0, outcome: .completed(Self.completion("quick")))
-        #expect(await c.offsetsToCommit() == [Self.tp: 0])
-        await c.finish(started[0].0, outcome: .completed(Self.completion("slow")))
-        #expect(await c.offsetsToCommit() == [Self.tp: 2])
+        #expect(c.beginRecording(started[1].0))
+        c.finish(started[1].0, outcome: .completed(Self.completion("quick")))
+        #expect(c.offsetsToCommit() == [Self.tp: 0])
+        c.finish(started[0].0, outcome: .completed(Self.completion("slow")))
+        #expect(c.offsetsToCommit() == [Self.tp: 2])
     }
 
     @Test func admit_whenPolicyIsSkip_andARunIsActive_skips() async {
         let c = await Self.coordinator()
-        #expect(await c.admit(Self.item("a@13:00", offset: 0, source: .scheduled), overlap: .skip) == .accepted)
+        #expect(c.admit(Self.item("a@13:00", offset: 0, source: .scheduled), overlap: .skip) == .accepted)
         let epoch = 1
-        #expect(await c.admit(Self.item("a@13:01", offset: 1, source: .scheduled), overlap: .skip) == .skipOverlap(epoch: epoch))
-        await c.finishChore(Self.tp, offset: 1, epoch: epoch)
+        #expect(c.admit(Self.item("a@13:01", offset: 1, source: .scheduled), overlap: .skip) == .skipOverlap(epoch: epoch))
+        c.finishChore(Self.tp, offset: 1, epoch: epoch)
         // The skipped trigger is finished for good: a second delivery is a duplicate.
-        #expect(await c.admit(Self.item("a@13:01", offset: 2, source: .scheduled), overlap: .skip) == .duplicate)
+        #expect(c.admit(Self.item("a@13:01", offset: 2, source: .scheduled), overlap: .skip) == .duplicate)
     }
 
     @Test func admit_whenPolicyIsQueue_keepsOneWaiting_andStartsItAfterTheRunningOne() async {
         let c = await Self.coordinator()
-        #expect(await c.admit(Self.item("q1", offset: 0), overlap: .queue) == .accepted)
-        let first = await c.startable(now: Self.now).items
-        #expect(await c.admit(Self.item("q2", offset: 1), overlap: .queue) == .accepted)
-        #expect(await c.admit(Self.item("q3", offset: 2), overlap: .queue) == .skipOverlap(epoch: 1))
-        #expect(await c.startable(now: Self.now).items.isEmpty, "q2 waits for q1 (same job, serial)")
-        await c.finish(first[0].0, outcome: .completed(Self.completion("q1")))
-        #expect(await c.startable(now: Self.now).items.map(\.1.trigger.triggerId.rawValue) == ["q2"])
+        #expect(c.admit(Self.item("q1", offset: 0), overlap: .queue) == .accepted)
+        let first = c.startable(now: Self.now).items
+        #expect(c.admit(Self.item("q2", offset: 1), overlap: .queue) == .accepted)
+        #expect(c.admit(Self.item("q3", offset: 2), overlap: .queue) == .skipOverlap(epoch: 1))
+        #expect(c.startable(now: Self.now).items.isEmpty, "q2 waits for q1 (same job, serial)")
+        c.finish(first[0].0, outcome: .completed(Self.completion("q1")))
+        #expect(c.startable(now: Self.now).items.map(\.1.trigger.triggerId.rawValue) == ["q2"])
     }
 
     @Test func startable_whenTheGlobalCapBinds_givesFreeSlotsToTheAccountWithFewestRuns() async {
         let c = await Self.coordinator(limits: .init(maxConcurrentRuns: 4, maxConcurrentRunsPerAccount: 4))
-        for n in 0..<100 { _ = await c.admit(Self.item("a\(n)", account: "flood", offset: Int64(n)), overlap: .allow) }
-        let flood = await c.startable(now: Self.now).items
+        for n in 0..<100 { _ = c.admit(Self.item("a\(n)", account: "flood", offset: Int64(n)), overlap: .allow) }
+        let flood = c.startable(now: Self.now).items
         #expect(flood.count == 4)
-        for n in 0..<3 { _ = await c.admit(Self.item("b\(n)", account: "few", offset: Int64(100 + n)), overlap: .allow) }
+        for n in 0..<3 { _ = c.admit(Self.item("b\(n)", account: "few", offset: Int64(100 + n)), overlap: .allow) }
         // Two of flood's runs end: both slots go to "few" (0 running) before "flood" (2 running).
-        await c.finish(flood[0].0, outcome: .completed(Self.completion("a0")))
-        await c.finish(flood[1].0, outcome: .completed(Self.completion("a1")))
-        #expect(await c.startable(now: Self.now).items.map(\.1.trigger.job.account) == ["few", "few"])
+        c.finish(flood[0].0, outcome: .completed(Self.completion("a0")))
+        c.finish(flood[1].0, outcome: .completed(Self.completion("a1")))
+        #expect(c.startable(now: Self.now).items.map(\.1.trigger.job.account) == ["few", "few"])
     }
 
     @Test func startable_respectsThePerAccountCap() async {
         let c = await Self.coordinator(limits: .init(maxConcurrentRuns: 10, maxConcurrentRunsPerAccount: 2))
-        for n in 0..<5 { _ = await c.admit(Self.item("a\(n)", account: "a", offset: Int64(n)), overlap: .allow) }
-        #expect(await c.startable(now: Self.now).items.count == 2)
+        for n in 0..<5 { _ = c.admit(Self.item("a\(n)", account: "a", offset: Int64(n)), overlap: .allow) }
+        #expect(c.startable(now: Self.now).items.count == 2)
     }
 
     @Test func startable_holdsARetryUntilItsNotBefore_withoutTakingASlot_andReportsWhenItIsDue() async {
         let c = await Self.coordinator(limits: .init(maxConcurrentRuns: 1, maxConcurrentRunsPerAccount: 1))
         let due = Self.now.addingTimeInterval(10)
-        _ = await c.admit(Self.item("r~2", offset: 0, source: .retry, notBefore: due), overlap: .allow)
-        _ = await c.admit(Self.item("other", offset: 1), overlap: .allow)
-        let early = await c.startable(now: Self.now)
+        _ = c.admit(Self.item("r~2", offset: 0, source: .retry, notBefore: due), overlap: .allow)
+        _ = c.admit(Self.item("other", offset: 1), overlap: .allow)
+        let early = c.startable(now: Self.now)
         #expect(early.items.map(\.1.trigger.triggerId.rawValue) == ["other"])
-        await c.finish(early.items[0].0, outcome: .completed(Self.completion("other")))
-        let stillEarly = await c.startable(now: Self.now.addingTimeInterval(5))
+        c.finish(early.items[0].0, outcome: .completed(Self.completion("other")))
+        let stillEarly = c.startable(now: Self.now.addingTimeInterval(5))
         #expect(stillEarly.items.isEmpty && stillEarly.nextDue == due)
-        #expect(await c.startable(now: due).items.map(\.1.trigger.triggerId.rawValue) == ["r~2"])
+        #expect(c.startable(now: due).items.map(\.1.trigger.triggerId.rawValue) == ["r~2"])
     }
 
     @Test func admit_whenTheSameTriggerIsInFlight_attachesTheDelivery_andItsOffsetFinishesWithTheRun() async {
         let c = await Self.coordinator()
-        _ = await c.admit(Self.item("x", offset: 0), overlap: .allow)
-        let run = await c.startable(now: Self.now).items[0]
-        #expect(await c.admit(Self.item("x", offset: 1), overlap: .allow) == .attached)
-        #expect(await c.offsetsToCommit() == [Self.tp: 0])
-        await c.finish(run.0, outcome: .completed(Self.completion("x")))
-        #expect(await c.offsetsToCommit() == [Self.tp: 2])
-        #expect(await c.admit(Self.item("x", offset: 2), overlap: .allow) == .duplicate, "recorded here: no recovery needed")
+        _ = c.admit(Self.item("x", offset: 0), overlap: .allow)
+        let run = c.startable(now: Self.now).items[0]
+        #expect(c.admit(Self.item("x", offset: 1), overlap: .allow) == .attached)
+        #expect(c.offsetsToCommit() == [Self.tp: 0])
+        c.finish(run.0, outcome: .completed(Self.completion("x")))
+        #expect(c.offsetsToCommit() == [Self.tp: 2])
+        #expect(c.admit(Self.item("x", offset: 2), overlap: .allow) == .duplicate, "recorded here: no recovery needed")
     }
 
     @Test func admit_whenTheLogHasACompletion_recoversItsDerivedEventsOnce_fromTheStoredOutcome() async {
@@ -113,46 +113,99 @@ import Testing
         index.add(.jobSkipped(JobSkipped(triggerId: TriggerID("gone"), job: JobKey(account: "acme", app: "app", job: "sync"),
                                          scheduledFor: Self.now, reason: .paused)))
         let c = await Self.coordinator(index: index)
-        guard case .recover(let outcome, _) = await c.admit(Self.item("done", offset: 0), overlap: .allow) else {
+        guard case .recover(let outcome, _) = c.admit(Self.item("done", offset: 0), overlap: .allow) else {
             Issue.record("expected a recovery")
             return
         }
         #expect(outcome.status == .failed && outcome.executionId == "e-done" && outcome.stdoutTail.isEmpty)
-        #expect(await c.admit(Self.item("done", offset: 1), overlap: .allow) == .duplicate)
-        #expect(await c.admit(Self.item("gone", offset: 2), overlap: .allow) == .duplicate)
-        #expect(await c.offsetsToCommit() == [Self.tp: 0], "the recovery's offset waits for its events")
-        await c.finishChore(Self.tp, offset: 0, epoch: 1)
-        #expect(await c.offsetsToCommit() == [Self.tp: 3])
+        #expect(c.admit(Self.item("done", offset: 1), overlap: .allow) == .duplicate)
+        #expect(c.admit(Self.item("gone", offset: 2), overlap: .allow) == .duplicate)
+        #expect(c.offsetsToCommit() == [Self.tp: 0], "the recovery's offset waits for its events")
+        c.finishChore(Self.tp, offset: 0, epoch: 1)
+        #expect(c.offsetsToCommit() == [Self.tp: 3])
     }
 
     @Test func revoke_dropsQueued_abandonsRunningAfterTheGrace_andAnAbandonedRunIsNeverRecorded() async {
         let c = await Self.coordinator(limits: .init(maxConcurrentRuns: 1, maxConcurrentRunsPerAccount: 1))
-        _ = await c.admit(Self.item("running", offset: 0), overlap: .allow)
-        _ = await c.admit(Self.item("queued", offset: 1), overlap: .allow)
-        let run = await c.startable(now: Self.now).items[0]
+        _ = c.admit(Self.item("running", offset: 0), overlap: .allow)
+        _ = c.admit(Self.item("queued", offset: 1), overlap: .allow)
+        let run = c.startable(now: Self.now).items[0]
         let cancelled = Counter()
-        await c.setCancel(run.0) { cancelled.increment() }
-        await c.beginRevoke([Self.tp])
-        let progress = await c.revokeProgress([Self.tp])
+        c.setCancel(run.0) { cancelled.increment() }
+        c.beginRevoke([Self.tp])
+        let progress = c.revokeProgress([Self.tp])
         #expect(progress.running == 1 && progress.writing == 0)
-        #expect(await c.admit(Self.item("late", offset: 2), overlap: .allow) == .notOwned)
-        #expect(await c.abandonRuns([Self.tp]) == 1)
+        #expect(c.admit(Self.item("late", offset: 2), overlap: .allow) == .notOwned)
+        #expect(c.abandonRuns([Self.tp]) == 1)
         #expect(cancelled.value == 1)
-        #expect(await c.beginRecording(run.0) == false)
-        await c.finish(run.0, outcome: .abandoned)
-        #expect(await c.runningCount == 0)
-        #expect(await c.liveCount == 0)
-        #expect(await c.queuedCount == 0)
-        #expect(await c.drop([Self.tp]) == [Self.tp: 0], "nothing finished: the next owner starts at offset 0")
+        #expect(c.beginRecording(run.0) == false)
+        c.finish(run.0, outcome: .abandoned)
+        #expect(c.runningCount == 0)
+        #expect(c.liveCount == 0)
+        #expect(c.queuedCount == 0)
+        #expect(c.drop([Self.tp]) == [Self.tp: 0], "nothing finished: the next owner starts at offset 0")
+    }
+
+    @Test func completionWritten_freesTheSlot_butTheOffsetWaitsForTheCharge() async {
+        let c = await Self.coordinator(limits: .init(maxConcurrentRuns: 1, maxConcurrentRunsPerAccount: 1))
+        #expect(c.admit(Self.item("first", offset: 0), overlap: .allow) == .accepted)
+        #expect(c.admit(Self.item("second", offset: 1), overlap: .allow) == .accepted)
+        let first = c.startable(now: Self.now).items
+        #expect(first.map(\.1.offset) == [0])
+        #expect(c.startable(now: Self.now).items.isEmpty, "one slot, taken")
+        #expect(c.beginRecording(first[0].0))
+        #expect(c.completionWritten(first[0].0))
+        #expect(c.runningCount == 0 && c.chargingCount == 1)
+        // The slot (global and per account) is free; the charge is still being written.
+        let second = c.startable(now: Self.now).items
+        #expect(second.map(\.1.offset) == [1])
+        #expect(c.offsetsToCommit() == [Self.tp: 0], "offset 0 is finished only once its charge is written")
+        // A hand-off waits for the charge as a write, and never abandons it.
+        c.beginRevoke([Self.tp])
+        #expect(c.revokeProgress([Self.tp]).writing == 1)
+        #expect(c.revokeProgress([Self.tp]).running == 1)
+        // A second delivery of the charging trigger attaches to it, is not started again.
+        // (Not admitted here: the partition is revoking.)
+        #expect(c.abandonRuns([Self.tp]) == 1, "only the running one")
+        c.finish(first[0].0, outcome: .completed(Self.completion("first")))
+        #expect(c.chargingCount == 0)
+        c.finish(second[0].0, outcome: .abandoned)
+        #expect(c.drop([Self.tp]) == [Self.tp: 1])
+    }
+
+    @Test func completionWritten_boundsTheChargesWithoutASlot() async {
+        let c = await Self.coordinator(limits: .init(maxConcurrentRuns: 1, maxConcurrentRunsPerAccount: 1))
+        _ = c.admit(Self.item("a", offset: 0), overlap: .allow)
+        _ = c.admit(Self.item("b", offset: 1), overlap: .allow)
+        let a = c.startable(now: Self.now).items[0]
+        #expect(c.beginRecording(a.0) && c.completionWritten(a.0))
+        let b = c.startable(now: Self.now).items[0]
+        #expect(c.beginRecording(b.0))
+        #expect(c.completionWritten(b.0) == false, "a charge is written without a slot already: b keeps its slot")
+        #expect(c.runningCount == 1 && c.chargingCount == 1)
+        c.finish(b.0, outcome: .completed(Self.completion("b")))
+        c.finish(a.0, outcome: .completed(Self.completion("a")))
+        #expect(c.runningCount == 0 && c.chargingCount == 0 && c.liveCount == 0)
+        #expect(c.offsetsToCommit() == [Self.tp: 2])
+    }
+
+    @Test func completionWritten_aLaterDeliveryOfTheTriggerAttaches() async {
+        let c = await Self.coordinator()
+        _ = c.admit(Self.item("a", offset: 0), overlap: .allow)
+        let a = c.startable(now: Self.now).items[0]
+        #expect(c.beginRecording(a.0) && c.completionWritten(a.0))
+        #expect(c.admit(Self.item("a", offset: 5), overlap: .allow) == .attached)
+        c.finish(a.0, outcome: .completed(Self.completion("a")))
+        #expect(c.offsetsToCommit() == [Self.tp: 6])
     }
 
     @Test func ready_whenRevokedWhileTheIndexWasBuilt_isIgnored() async {
         let c = WorkerCoordinator(limits: .init())
-        let epoch = await c.assigned([Self.tp])
-        await c.beginRevoke([Self.tp])
-        _ = await c.drop([Self.tp])
-        #expect(await c.ready(Self.tp, index: PartitionIndex(), epoch: epoch) == nil)
-        #expect(await c.admit(Self.item("x", offset: 0), overlap: .allow) == .notOwned)
+        let epoch = c.assigned([Self.tp])
+        c.beginRevoke([Self.tp])
+        _ = c.drop([Self.tp])
+        #expect(c.ready(Self.tp, index: PartitionIndex(), epoch: epoch) == nil)
+        #expect(c.admit(Self.item("x", offset: 0), overlap: .allow) == .notOwned)
     }
 }
 

@@ -34,16 +34,18 @@ public struct HandlerRunner: JobRunner {
         let context = JobContext(trigger: request.trigger, job: request.job, params: request.trigger.params ?? .object([:]),
                                  environment: environment, workingDirectory: request.job.workingDirectory ?? request.baseDirectory,
                                  deadline: clock.now().addingTimeInterval(timeoutSeconds), report: reporter)
-        let work = Task { try await handler.run(context) }
+        // One task per run: the handler's own, which reports its end itself. The timeout is a
+        // dispatch timer (no task, nothing on the cooperative pool until it fires), cancelled when
+        // the handler returns first.
         let race = Race()
-        Task {
-            do { try await work.value; race.resolve(.returned(nil)) } catch { race.resolve(.returned(error)) }
+        let work = Task {
+            do { try await handler.run(context); race.resolve(.returned(nil)) } catch { race.resolve(.returned(error)) }
         }
         let timeoutReal = max(timeoutSeconds * clock.realSecondsPerSecond, 0.05)
-        let timer = Task {
-            try? await Task.sleep(for: .milliseconds(Int64(timeoutReal * 1000)))
-            if !Task.isCancelled { race.resolve(.timedOut) }
-        }
+        let timer = DispatchSource.makeTimerSource(queue: Self.timers)
+        timer.setEventHandler { race.resolve(.timedOut) }
+        timer.schedule(deadline: .now() + .milliseconds(Int(min(timeoutReal * 1000, Double(Int32.max)))))
+        timer.activate()
         let outcome: Race.Outcome = await withTaskCancellationHandler {
             await withCheckedContinuation { race.start($0) }
         } onCancel: {
@@ -79,11 +81,14 @@ public struct HandlerRunner: JobRunner {
                          stderrTail: "", error: errors.isEmpty ? nil : errors.joined(separator: "; "), interrupted: interrupted)
     }
 
+    /// Serial queue the timeout timers fire on (each just resolves its run's race).
+    private static let timers = DispatchQueue(label: "almanac.handler.timeouts")
+
     /// Whether `task` ends within `seconds` (real time).
-    private static func returns(_ task: Task<Void, any Error>, within seconds: Double) async -> Bool {
+    private static func returns(_ task: Task<Void, Never>, within seconds: Double) async -> Bool {
         let race = Race()
         Task {
-            _ = try? await task.value
+            await task.value
             race.resolve(.returned(nil))
         }
         let timer = Task {

@@ -3,12 +3,12 @@ import Foundation
 import Kafka
 
 /// Handing revoked partitions over, and the offsets to commit.
-extension WorkerCoordinator {
+extension WorkerCoordinatorState {
     // MARK: Revocation
 
     /// First step of handing partitions over: stop admitting and starting their triggers. Queued
     /// triggers are dropped (unfinished offsets: the next owner reads them).
-    func beginRevoke(_ tps: Set<KafkaTopicPartition>) {
+    mutating func beginRevoke(_ tps: Set<KafkaTopicPartition>) {
         for tp in tps {
             building[tp] = nil
             held[tp] = nil
@@ -24,31 +24,30 @@ extension WorkerCoordinator {
         var runs = 0
         var writes = tps.reduce(0) { $0 + (partitions[$1]?.chores ?? 0) }
         for entry in entries.values where !entry.abandoned && tps.contains(entry.item.topicPartition) {
-            if entry.phase == .recording { writes += 1 } else { runs += 1 }
+            if entry.phase == .recording || entry.phase == .charging { writes += 1 } else { runs += 1 }
         }
         return (runs, writes)
     }
 
-    /// Gives up the runs on `tps` that have not started recording: they are stopped and never
-    /// recorded here; the next owner runs them again.
-    /// - Returns: how many were abandoned.
-    @discardableResult
-    func abandonRuns(_ tps: Set<KafkaTopicPartition>) -> Int {
-        var count = 0
+    /// Gives up the runs on `tps` that have not started recording: they are never recorded here;
+    /// the next owner runs them again.
+    /// - Returns: one element per abandoned run: how to stop it (nil: not registered yet; it is
+    ///   stopped when it registers), for the caller to call outside the lock.
+    mutating func abandonRuns(_ tps: Set<KafkaTopicPartition>) -> [(@Sendable () -> Void)?] {
+        var stops: [(@Sendable () -> Void)?] = []
         for (token, entry) in entries where !entry.abandoned && entry.phase == .running && tps.contains(entry.item.topicPartition) {
             entries[token]!.abandoned = true
             live[entry.item.trigger.triggerId] = nil
             activePerJob[entry.item.trigger.job, default: 1] -= 1
             if activePerJob[entry.item.trigger.job] == 0 { activePerJob[entry.item.trigger.job] = nil }
-            entry.cancel?()
-            count += 1
+            stops.append(entry.cancel)
         }
-        return count
+        return stops
     }
 
     /// Last step of a hand-over: forgets the partitions.
     /// - Returns: their committable offsets not committed yet, to commit before letting go.
-    func drop(_ tps: Set<KafkaTopicPartition>) -> [KafkaTopicPartition: Int64] {
+    mutating func drop(_ tps: Set<KafkaTopicPartition>) -> [KafkaTopicPartition: Int64] {
         var offsets: [KafkaTopicPartition: Int64] = [:]
         for tp in tps {
             if let state = partitions.removeValue(forKey: tp), let offset = state.tracker.committable, lastCommitted[tp] != offset {
@@ -61,10 +60,10 @@ extension WorkerCoordinator {
         return offsets
     }
 
-    /// Stops every run at once (graceful shutdown after its grace): they are abandoned.
-    func abandonAll() -> Int { abandonRuns(Set(entries.values.map(\.item.topicPartition))) }
+    /// Abandons every run (graceful shutdown after its grace); see ``abandonRuns(_:)``.
+    mutating func abandonAll() -> [(@Sendable () -> Void)?] { abandonRuns(Set(entries.values.map(\.item.topicPartition))) }
 
-    func remove(queued token: RunToken, _ entry: Entry) {
+    mutating func remove(queued token: RunToken, _ entry: Entry) {
         entries[token] = nil
         live[entry.item.trigger.triggerId] = nil
         let job = entry.item.trigger.job
@@ -85,7 +84,7 @@ extension WorkerCoordinator {
         return result
     }
 
-    func committed(_ offsets: [KafkaTopicPartition: Int64]) {
+    mutating func committed(_ offsets: [KafkaTopicPartition: Int64]) {
         for (tp, offset) in offsets where partitions[tp] != nil { lastCommitted[tp] = offset }
     }
 }

@@ -1,6 +1,7 @@
 import AlmanacCore
 import Foundation
 import Kafka
+import Synchronization
 
 /// A trigger read from the log.
 struct WorkItem: Sendable {
@@ -15,19 +16,9 @@ struct WorkItem: Sendable {
 /// earlier acceptance was abandoned (its partition moved away and came back), so ids are not enough.
 typealias RunToken = Int
 
-/// The worker's bookkeeping, in one actor and without I/O (DESIGN.md §5):
-/// - per assigned partition: an offset tracker (commit = lowest unfinished offset, the
-///   parallel-consumer technique) and the idempotency index rebuilt from `executions`;
-/// - accepted triggers from queued to recorded, with the overlap policy per job;
-/// - fair admission: a global cap, a per-account cap, and each free slot to the account with the
-///   fewest runs going, so a flooding account cannot starve the rest; retries wait for their
-///   `notBefore` without holding a slot;
-/// - partition hand-off on revocation: queued triggers are dropped (the next owner reads them),
-///   runs are given a grace and then abandoned, so a trigger is recorded by one owner only.
-///
-/// - Important: every method is synchronous inside the actor; the service does the I/O and reports
-///   back (``finish(_:outcome:)``, ``finishChore(_:offset:epoch:)``).
-actor WorkerCoordinator {
+/// The state and rules of ``WorkerCoordinator``: plain synchronous code without I/O, changed only
+/// under the coordinator's lock.
+struct WorkerCoordinatorState {
     struct Limits: Sendable {
         var maxConcurrentRuns = 64
         var maxConcurrentRunsPerAccount = 8
@@ -63,7 +54,10 @@ actor WorkerCoordinator {
         case abandoned
     }
 
-    enum Phase { case queued, running, recording }
+    /// `queued` → `running` (holds a slot) → `recording` (follow-ups and completion being written;
+    /// still holds its slot) → `charging` (the completion is acknowledged, the derived charge and
+    /// retry are being written: the run is over and its slot is free, see ``completionWritten(_:)``).
+    enum Phase { case queued, running, recording, charging }
 
     struct Entry {
         var item: WorkItem
@@ -102,6 +96,8 @@ actor WorkerCoordinator {
     var runningPerJob: [JobKey: Int] = [:]
     var runningPerAccount: [String: Int] = [:]
     var running = 0
+    /// Entries in phase `charging`: they hold no slot; at most `maxConcurrentRuns` at once.
+    var charging = 0
     var queues: [String: [RunToken]] = [:]
     var accountOrder: [String] = []
     var queuedCount = 0
@@ -113,7 +109,7 @@ actor WorkerCoordinator {
 
     /// Partitions were assigned: their messages are held until ``ready(_:index:epoch:)``.
     /// - Returns: the assignment's epoch, to hand back with the index.
-    func assigned(_ tps: [KafkaTopicPartition]) -> Int {
+    mutating func assigned(_ tps: [KafkaTopicPartition]) -> Int {
         epoch += 1
         for tp in tps { building[tp] = epoch }
         return epoch
@@ -121,7 +117,7 @@ actor WorkerCoordinator {
 
     /// The index of an assigned partition is built: it is ours from now on.
     /// - Returns: the messages held meanwhile, or nil if the partition was revoked in between.
-    func ready(_ tp: KafkaTopicPartition, index: PartitionIndex, epoch: Int) -> [KafkaConsumerMessage]? {
+    mutating func ready(_ tp: KafkaTopicPartition, index: PartitionIndex, epoch: Int) -> [KafkaConsumerMessage]? {
         guard building[tp] == epoch else { return nil }
         building[tp] = nil
         partitions[tp] = PartitionState(epoch: epoch, index: index)
@@ -130,7 +126,7 @@ actor WorkerCoordinator {
 
     /// Whether a fetched message can be admitted now. Messages of a building partition are held;
     /// messages of a partition that is not ours are dropped (its owner reads them).
-    func take(_ message: KafkaConsumerMessage) -> Bool {
+    mutating func take(_ message: KafkaConsumerMessage) -> Bool {
         let tp = message.topicPartition
         if let state = partitions[tp] { return !state.revoking }
         if building[tp] != nil { held[tp, default: []].append(message) }
@@ -138,7 +134,7 @@ actor WorkerCoordinator {
     }
 
     /// A message that will never run (rejected to the dlq): its offset is finished at once.
-    func discard(_ tp: KafkaTopicPartition, offset: Int64) {
+    mutating func discard(_ tp: KafkaTopicPartition, offset: Int64) {
         partitions[tp]?.tracker.begin(offset)
         partitions[tp]?.tracker.finish(offset)
     }
@@ -150,7 +146,7 @@ actor WorkerCoordinator {
     /// Decides what to do with a trigger read from the log (DESIGN.md §5 overlap policies):
     /// `skip` allows one live run per job, `queue` one running plus one waiting, `allow` (or nil:
     /// not a scheduled run) any number.
-    func admit(_ item: WorkItem, overlap: OverlapPolicy) -> Admission {
+    mutating func admit(_ item: WorkItem, overlap: OverlapPolicy) -> Admission {
         let tp = item.topicPartition
         guard var partition = partitions[tp], !partition.revoking else { return .notOwned }
         defer { partitions[tp] = partition }
@@ -197,14 +193,14 @@ actor WorkerCoordinator {
     }
 
     /// The events of a skip or recovery are written: the offset is finished.
-    func finishChore(_ tp: KafkaTopicPartition, offset: Int64, epoch: Int) {
+    mutating func finishChore(_ tp: KafkaTopicPartition, offset: Int64, epoch: Int) {
         guard partitions[tp]?.epoch == epoch else { return }
         partitions[tp]!.tracker.finish(offset)
         partitions[tp]!.chores -= 1
     }
 
     /// A skip or recovery could not be written (shutting down): the offset stays unfinished.
-    func abandonChore(_ tp: KafkaTopicPartition, epoch: Int) {
+    mutating func abandonChore(_ tp: KafkaTopicPartition, epoch: Int) {
         guard partitions[tp]?.epoch == epoch else { return }
         partitions[tp]!.chores -= 1
     }
@@ -215,7 +211,7 @@ actor WorkerCoordinator {
     /// account with the fewest runs going among those with a startable trigger (max-min fairness:
     /// a flooding account gets the slots nobody else wants), ties broken round-robin.
     /// - Returns: the items, and the earliest `notBefore` among those still waiting for it.
-    func startable(now: Date) -> (items: [(RunToken, WorkItem)], nextDue: Date?) {
+    mutating func startable(now: Date) -> (items: [(RunToken, WorkItem)], nextDue: Date?) {
         var result: [(RunToken, WorkItem)] = []
         var nextDue: Date?
         /// Index in its account's queue of the first trigger that may start, per account (nil: none).
@@ -261,36 +257,65 @@ actor WorkerCoordinator {
         return (result, nextDue)
     }
 
-    /// Registers how to stop a started run; called at once if it was abandoned already.
-    func setCancel(_ token: RunToken, _ cancel: @escaping @Sendable () -> Void) {
-        guard entries[token] != nil else { return }
-        if entries[token]!.abandoned { cancel() } else { entries[token]!.cancel = cancel }
+    /// Registers how to stop a started run.
+    /// - Returns: true if it was abandoned already: the caller stops it at once (outside the lock).
+    mutating func setCancel(_ token: RunToken, _ cancel: @escaping @Sendable () -> Void) -> Bool {
+        guard entries[token] != nil else { return false }
+        if entries[token]!.abandoned { return true }
+        entries[token]!.cancel = cancel
+        return false
     }
 
     /// The run ended and is about to be recorded. From here on a revocation waits for it.
     /// - Returns: false if the run was abandoned (its partition moved): record nothing.
-    func beginRecording(_ token: RunToken) -> Bool {
+    mutating func beginRecording(_ token: RunToken) -> Bool {
         guard let entry = entries[token], !entry.abandoned else { return false }
         entries[token]!.phase = .recording
         return true
     }
 
+    /// The run's `job.completed` (its commit point) is acknowledged; its charge and retry are about
+    /// to be written. The run is over: it gives its slot back (global, account, and job for the
+    /// overlap policies) unless `maxConcurrentRuns` charges are being written already, which bounds
+    /// the writes that hold no slot. The entry stays until ``finish(_:outcome:)``: the offset stays
+    /// unfinished, a hand-off waits for the write, and a later delivery of the trigger attaches to it.
+    /// - Returns: whether the slot was freed (something else may start now).
+    mutating func completionWritten(_ token: RunToken) -> Bool {
+        guard let entry = entries[token], entry.phase == .recording, !entry.abandoned,
+              charging < limits.maxConcurrentRuns else { return false }
+        entries[token]!.phase = .charging
+        charging += 1
+        let job = entry.item.trigger.job
+        activePerJob[job, default: 1] -= 1
+        if activePerJob[job] == 0 { activePerJob[job] = nil }
+        releaseSlot(of: job)
+        return true
+    }
+
+    private mutating func releaseSlot(of job: JobKey) {
+        running -= 1
+        runningPerAccount[job.account, default: 1] -= 1
+        if runningPerAccount[job.account] == 0 { runningPerAccount[job.account] = nil }
+        runningPerJob[job, default: 1] -= 1
+        if runningPerJob[job] == 0 { runningPerJob[job] = nil }
+    }
+
     /// A started run is over (recorded or abandoned).
-    func finish(_ token: RunToken, outcome: Outcome) {
+    mutating func finish(_ token: RunToken, outcome: Outcome) {
         guard let entry = entries.removeValue(forKey: token) else { return }
         let item = entry.item
         let job = item.trigger.job
         if !entry.abandoned {
             live[item.trigger.triggerId] = nil
-            activePerJob[job, default: 1] -= 1
-            if activePerJob[job] == 0 { activePerJob[job] = nil }
+            if entry.phase != .charging {
+                activePerJob[job, default: 1] -= 1
+                if activePerJob[job] == 0 { activePerJob[job] = nil }
+            }
         }
-        if entry.phase != .queued {
-            running -= 1
-            runningPerAccount[job.account, default: 1] -= 1
-            if runningPerAccount[job.account] == 0 { runningPerAccount[job.account] = nil }
-            runningPerJob[job, default: 1] -= 1
-            if runningPerJob[job] == 0 { runningPerJob[job] = nil }
+        switch entry.phase {
+        case .queued: break
+        case .running, .recording: releaseSlot(of: job)
+        case .charging: charging -= 1
         }
         let tp = item.topicPartition
         guard !entry.abandoned, partitions[tp]?.epoch == entry.epoch else { return }
@@ -305,6 +330,81 @@ actor WorkerCoordinator {
         for offset in [item.offset] + entry.attached { partitions[tp]!.tracker.finish(offset) }
     }
 
+    /// Runs holding a slot (running, or writing their completion).
     var runningCount: Int { running }
+    /// Runs whose completion is written and whose charge is still being written (no slot).
+    var chargingCount: Int { charging }
     var liveCount: Int { live.count }
+}
+
+/// The worker's bookkeeping (DESIGN.md §5), without I/O:
+/// - per assigned partition: an offset tracker (commit = lowest unfinished offset, the
+///   parallel-consumer technique) and the idempotency index rebuilt from `executions`;
+/// - accepted triggers from queued to recorded, with the overlap policy per job;
+/// - fair admission: a global cap, a per-account cap, and each free slot to the account with the
+///   fewest runs going, so a flooding account cannot starve the rest; retries wait for their
+///   `notBefore` without holding a slot;
+/// - partition hand-off on revocation: queued triggers are dropped (the next owner reads them),
+///   runs are given a grace and then abandoned, so a trigger is recorded by one owner only.
+///
+/// Every call is synchronous and short (no I/O, no callbacks) under one lock: the poll loop, the
+/// dispatcher and every run call it several times per trigger, and as an actor each call was a hop
+/// (an executor switch, and under contention a trip through the cooperative pool's queue). The
+/// stop closures registered with ``setCancel(_:_:)`` are called after the lock is released.
+/// The service does the I/O and reports back (``finish(_:outcome:)``, ``finishChore(_:offset:epoch:)``).
+final class WorkerCoordinator: Sendable {
+    typealias Limits = WorkerCoordinatorState.Limits
+    typealias Admission = WorkerCoordinatorState.Admission
+    typealias Outcome = WorkerCoordinatorState.Outcome
+
+    private let state: Mutex<WorkerCoordinatorState>
+
+    init(limits: Limits) { state = Mutex(WorkerCoordinatorState(limits: limits)) }
+
+    /// See ``WorkerCoordinatorState/assigned(_:)``.
+    func assigned(_ tps: [KafkaTopicPartition]) -> Int { state.withLock { $0.assigned(tps) } }
+    func ready(_ tp: KafkaTopicPartition, index: PartitionIndex, epoch: Int) -> [KafkaConsumerMessage]? {
+        state.withLock { $0.ready(tp, index: index, epoch: epoch) }
+    }
+    func take(_ message: KafkaConsumerMessage) -> Bool { state.withLock { $0.take(message) } }
+    func discard(_ tp: KafkaTopicPartition, offset: Int64) { state.withLock { $0.discard(tp, offset: offset) } }
+    var readyPartitions: [KafkaTopicPartition] { state.withLock { $0.readyPartitions } }
+    func admit(_ item: WorkItem, overlap: OverlapPolicy) -> Admission { state.withLock { $0.admit(item, overlap: overlap) } }
+    func finishChore(_ tp: KafkaTopicPartition, offset: Int64, epoch: Int) {
+        state.withLock { $0.finishChore(tp, offset: offset, epoch: epoch) }
+    }
+    func abandonChore(_ tp: KafkaTopicPartition, epoch: Int) { state.withLock { $0.abandonChore(tp, epoch: epoch) } }
+    func startable(now: Date) -> (items: [(RunToken, WorkItem)], nextDue: Date?) { state.withLock { $0.startable(now: now) } }
+    /// Registers how to stop a started run; calls it at once if the run was abandoned already.
+    func setCancel(_ token: RunToken, _ cancel: @escaping @Sendable () -> Void) {
+        if state.withLock({ $0.setCancel(token, cancel) }) { cancel() }
+    }
+    func beginRecording(_ token: RunToken) -> Bool { state.withLock { $0.beginRecording(token) } }
+    func completionWritten(_ token: RunToken) -> Bool { state.withLock { $0.completionWritten(token) } }
+    func finish(_ token: RunToken, outcome: Outcome) { state.withLock { $0.finish(token, outcome: outcome) } }
+    var runningCount: Int { state.withLock { $0.runningCount } }
+    var chargingCount: Int { state.withLock { $0.chargingCount } }
+    var liveCount: Int { state.withLock { $0.liveCount } }
+    var queuedCount: Int { state.withLock { $0.queuedCount } }
+
+    func beginRevoke(_ tps: Set<KafkaTopicPartition>) { state.withLock { $0.beginRevoke(tps) } }
+    func revokeProgress(_ tps: Set<KafkaTopicPartition>) -> (running: Int, writing: Int) { state.withLock { $0.revokeProgress(tps) } }
+    /// Gives up the runs on `tps` that have not started recording and stops them (see
+    /// ``WorkerCoordinatorState/abandonRuns(_:)``).
+    /// - Returns: how many were abandoned.
+    @discardableResult
+    func abandonRuns(_ tps: Set<KafkaTopicPartition>) -> Int {
+        let stops = state.withLock { $0.abandonRuns(tps) }
+        for stop in stops { stop?() }
+        return stops.count
+    }
+    /// Stops every run at once (graceful shutdown after its grace): they are abandoned.
+    func abandonAll() -> Int {
+        let stops = state.withLock { $0.abandonAll() }
+        for stop in stops { stop?() }
+        return stops.count
+    }
+    func drop(_ tps: Set<KafkaTopicPartition>) -> [KafkaTopicPartition: Int64] { state.withLock { $0.drop(tps) } }
+    func offsetsToCommit() -> [KafkaTopicPartition: Int64] { state.withLock { $0.offsetsToCommit() } }
+    func committed(_ offsets: [KafkaTopicPartition: Int64]) { state.withLock { $0.committed(offsets) } }
 }

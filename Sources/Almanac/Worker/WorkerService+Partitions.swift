@@ -28,7 +28,7 @@ extension WorkerService {
             for tp in partitions {
                 let index = indexes[tp.partition] ?? PartitionIndex()
                 // nil: revoked while the index was being built.
-                guard let held = await context.coordinator.ready(tp, index: index, epoch: epoch) else { continue }
+                guard let held = context.coordinator.ready(tp, index: index, epoch: epoch) else { continue }
                 for message in held { await accept(message, context) }
                 context.consumer.resume([tp])
                 logger.debug("worker ready on \(tp): \(index.count) finished triggers")
@@ -49,20 +49,20 @@ extension WorkerService {
     /// 5. commit the partitions' finished offsets and forget them.
     func handOff(_ partitions: Set<KafkaTopicPartition>, _ context: Context) async {
         let coordinator = context.coordinator
-        await coordinator.beginRevoke(partitions)
+        coordinator.beginRevoke(partitions)
         let graceEnd = ContinuousClock.now + options.handoffGrace
-        while await coordinator.revokeProgress(partitions).running > 0 && ContinuousClock.now < graceEnd {
+        while coordinator.revokeProgress(partitions).running > 0 && ContinuousClock.now < graceEnd {
             try? await Task.sleep(for: .milliseconds(20))
         }
-        let stopped = await coordinator.abandonRuns(partitions)
+        let stopped = coordinator.abandonRuns(partitions)
         if stopped > 0 {
             logger.info("hand-off of \(partitions.count) partition(s): stopped \(stopped) run(s); their next owner runs them again")
         }
         let writesEnd = ContinuousClock.now + .seconds(30)
-        while await coordinator.revokeProgress(partitions).writing > 0 && ContinuousClock.now < writesEnd {
+        while coordinator.revokeProgress(partitions).writing > 0 && ContinuousClock.now < writesEnd {
             try? await Task.sleep(for: .milliseconds(20))
         }
-        let offsets = await coordinator.drop(partitions)
+        let offsets = coordinator.drop(partitions)
         do {
             try await context.consumer.commit(offsets)
         } catch {

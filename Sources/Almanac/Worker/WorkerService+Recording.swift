@@ -11,12 +11,12 @@ extension WorkerService {
         let coordinator = context.coordinator
         let trigger = item.trigger
         guard let job = await configuredJob(trigger.job, context) else {
-            await coordinator.finish(token, outcome: await recordRemoved(trigger) ? .skipped : .abandoned)
+            coordinator.finish(token, outcome: await recordRemoved(trigger) ? .skipped : .abandoned)
             return
         }
         if trigger.source == .enqueue && job.config.pauseHoldsFollowUps {
             guard await holdWhilePaused(token, trigger, coordinator) else {
-                await coordinator.finish(token, outcome: .abandoned)
+                coordinator.finish(token, outcome: .abandoned)
                 return
             }
         }
@@ -25,19 +25,19 @@ extension WorkerService {
         let started = JobStarted(triggerId: trigger.triggerId, executionId: executionId, job: trigger.job, worker: workerID,
                                  startedAt: startedAt, attempt: trigger.attempt)
         guard await publishUntilWritten([.jobStarted(started)], at: startedAt, what: "the start of \(trigger.triggerId)") else {
-            await coordinator.finish(token, outcome: .abandoned)
+            coordinator.finish(token, outcome: .abandoned)
             return
         }
         let request = RunRequest(trigger: trigger, job: job.config, baseDirectory: job.config.workingDirectory,
                                  timeout: .seconds(job.config.timeoutSeconds))
         let runner = self.runner
         let run = Task { await runner.run(request) }
-        await coordinator.setCancel(token) { run.cancel() }
+        coordinator.setCancel(token) { run.cancel() }
         let result = await withTaskCancellationHandler { await run.value } onCancel: { run.cancel() }
         let finishedAt = clock.now()
-        guard !result.interrupted, await coordinator.beginRecording(token) else {
+        guard !result.interrupted, coordinator.beginRecording(token) else {
             logger.info("run of \(trigger.triggerId) stopped before it was recorded; it runs again on the partition's next owner")
-            await coordinator.finish(token, outcome: .abandoned)
+            coordinator.finish(token, outcome: .abandoned)
             return
         }
         let state = store.state
@@ -53,11 +53,14 @@ extension WorkerService {
             recorded = await publishUntilWritten([.jobCompleted(completion)], at: finishedAt, what: "the completion of \(trigger.triggerId)")
         }
         if recorded {
+            // The commit point is in the log: the run is over and gives its slot back (bounded;
+            // see `completionWritten`), while its offset stays unfinished until the charge is.
+            if coordinator.completionWritten(token) { context.inbox.wake() }
             // After the commit point: if this fails (shutdown), the trigger is read again and
             // whoever reads it writes these from the completion.
             recorded = await publishUntilWritten(derived, at: finishedAt, what: "the charge of \(trigger.triggerId)")
         }
-        await coordinator.finish(token, outcome: recorded ? .completed(completion) : .abandoned)
+        coordinator.finish(token, outcome: recorded ? .completed(completion) : .abandoned)
     }
 
     /// Holds a follow-up of a job with `pauseHoldsFollowUps` while its app or job is paused
@@ -77,7 +80,7 @@ extension WorkerService {
             }
             return !Task.isCancelled
         }
-        await coordinator.setCancel(token) { hold.cancel() }
+        coordinator.setCancel(token) { hold.cancel() }
         let released = await withTaskCancellationHandler { await hold.value } onCancel: { hold.cancel() }
         if released { logger.info("follow-up \(trigger.triggerId) released: \(key.app) resumed") }
         return released
@@ -110,9 +113,9 @@ extension WorkerService {
 
     private func finishChore(_ item: WorkItem, epoch: Int, written: Bool, _ context: Context) async {
         if written {
-            await context.coordinator.finishChore(item.topicPartition, offset: item.offset, epoch: epoch)
+            context.coordinator.finishChore(item.topicPartition, offset: item.offset, epoch: epoch)
         } else {
-            await context.coordinator.abandonChore(item.topicPartition, epoch: epoch)
+            context.coordinator.abandonChore(item.topicPartition, epoch: epoch)
         }
     }
 
@@ -154,3 +157,4 @@ extension WorkerService {
         }
     }
 }
+

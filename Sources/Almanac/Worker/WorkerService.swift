@@ -98,7 +98,7 @@ public struct WorkerService: Service {
             case .assigned(let partitions):
                 logger.info("assigned \(Self.describe(partitions))")
                 consumer.pause(partitions)
-                let epoch = blockingAwait { await coordinator.assigned(partitions) }
+                let epoch = coordinator.assigned(partitions)
                 assignmentSink.yield((partitions, epoch))
             case .revoked(let partitions):
                 logger.info("revoked \(Self.describe(partitions)); handing them over")
@@ -117,7 +117,7 @@ public struct WorkerService: Service {
                 await stopRuns(context)
             }
             assignmentSink.finish()
-            let final = await coordinator.offsetsToCommit()
+            let final = coordinator.offsetsToCommit()
             do {
                 try await consumer.commit(final)
             } catch {
@@ -172,13 +172,13 @@ public struct WorkerService: Service {
                 continue
             }
             for message in messages { await accept(message, context) }
-            let queued = await context.coordinator.queuedCount
+            let queued = context.coordinator.queuedCount
             if queued > options.maxQueuedTriggers && pausedForBackPressure.isEmpty {
-                pausedForBackPressure = Set(await context.coordinator.readyPartitions)
+                pausedForBackPressure = Set(context.coordinator.readyPartitions)
                 context.consumer.pause(Array(pausedForBackPressure))
                 logger.info("\(queued) triggers wait: fetching paused")
             } else if !pausedForBackPressure.isEmpty && queued <= options.maxQueuedTriggers / 2 {
-                let ready = Set(await context.coordinator.readyPartitions)
+                let ready = Set(context.coordinator.readyPartitions)
                 context.consumer.resume(Array(pausedForBackPressure.intersection(ready)))
                 pausedForBackPressure = []
             }
@@ -197,7 +197,7 @@ public struct WorkerService: Service {
             case .wake:
                 context.inbox.tookWake()
                 guard !Task.isShuttingDownGracefully else { continue }
-                let (items, nextDue) = await context.coordinator.startable(now: clock.now())
+                let (items, nextDue) = context.coordinator.startable(now: clock.now())
                 for (token, item) in items {
                     runs.addTask { await execute(token, item, context) }
                 }
@@ -222,21 +222,21 @@ public struct WorkerService: Service {
     /// Graceful shutdown: waits up to the grace for running jobs, then stops the rest.
     private func stopRuns(_ context: Context) async {
         let deadline = ContinuousClock.now + options.shutdownGrace
-        while await context.coordinator.runningCount > 0 && ContinuousClock.now < deadline && !Task.isCancelled {
+        while context.coordinator.runningCount > 0 && ContinuousClock.now < deadline && !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(20))
         }
-        let stopped = await context.coordinator.abandonAll()
+        let stopped = context.coordinator.abandonAll()
         if stopped > 0 { logger.warning("shutdown: stopped \(stopped) run(s) still going; their next owner runs them again") }
     }
 
     private func commitLoop(_ context: Context) async {
         while !Task.isCancelled {
             try? await Task.sleep(for: options.commitInterval)
-            let offsets = await context.coordinator.offsetsToCommit()
+            let offsets = context.coordinator.offsetsToCommit()
             guard !offsets.isEmpty else { continue }
             do {
                 try await context.consumer.commit(offsets)
-                await context.coordinator.committed(offsets)
+                context.coordinator.committed(offsets)
             } catch {
                 logger.debug("commit failed (will retry): \(error)")
             }
@@ -245,7 +245,7 @@ public struct WorkerService: Service {
 
     /// Decodes and admits one trigger message.
     func accept(_ message: KafkaConsumerMessage, _ context: Context) async {
-        guard await context.coordinator.take(message) else { return }
+        guard context.coordinator.take(message) else { return }
         let trigger: JobTriggered
         do throws(EventDecodingError) {
             let envelope = try EventCodec.decode(message.value)
@@ -258,22 +258,22 @@ public struct WorkerService: Service {
             _ = await publishUntilWritten([.eventRejected(EventRejected(
                 topic: message.topic, partition: message.partition, offset: message.offset, key: message.keyString, raw: message.value,
                 reason: error.reason, detail: error.detail, rejectedBy: "worker"))], at: clock.now(), what: "a rejection")
-            await context.coordinator.discard(message.topicPartition, offset: message.offset)
+            context.coordinator.discard(message.topicPartition, offset: message.offset)
             return
         }
         let item = WorkItem(trigger: trigger, topicPartition: message.topicPartition, offset: message.offset)
         // Manual, follow-up and retry runs are explicit requests: the overlap policy applies to
         // scheduled runs. A job the projection does not know yet is decided when it runs.
         let overlap = trigger.source == .scheduled ? (store.state.job(trigger.job)?.config.overlap ?? .allow) : .allow
-        switch await context.coordinator.admit(item, overlap: overlap) {
+        switch context.coordinator.admit(item, overlap: overlap) {
         case .notOwned, .attached:
             break
         case .duplicate:
             logger.debug("trigger \(trigger.triggerId) already handled; not started again")
         case .skipOverlap(let epoch):
-            if !context.inbox.add(.skipOverlap(item, epoch: epoch)) { await context.coordinator.abandonChore(item.topicPartition, epoch: epoch) }
+            if !context.inbox.add(.skipOverlap(item, epoch: epoch)) { context.coordinator.abandonChore(item.topicPartition, epoch: epoch) }
         case .recover(let completion, let epoch):
-            if !context.inbox.add(.recover(item, completion, epoch: epoch)) { await context.coordinator.abandonChore(item.topicPartition, epoch: epoch) }
+            if !context.inbox.add(.recover(item, completion, epoch: epoch)) { context.coordinator.abandonChore(item.topicPartition, epoch: epoch) }
         case .accepted:
             context.inbox.wake()
         }

@@ -70,14 +70,14 @@ public final class KafkaProducer: Sendable {
     ///   enqueue error (``KafkaError/Code/unknownTopic``, ``KafkaError/Code/underlying`` e.g. for
     ///   a message larger than `message.max.bytes`).
     public func send(_ record: KafkaProducerRecord) async throws -> KafkaDeliveryReport {
-        try await enqueue(contentsOf: [record]).wait()[0].get()
+        try await deliver([record])[0].get()
     }
 
     /// Sends many messages, in order, and returns each one's delivery result (same order).
     /// Cheaper than `send` per message: one wait for the whole batch. Equivalent to
     /// ``enqueue(contentsOf:)`` followed by ``KafkaDeliveryTicket/wait()``.
     public func send(contentsOf records: [KafkaProducerRecord]) async -> [Result<KafkaDeliveryReport, KafkaError>] {
-        Array(await enqueue(contentsOf: records).wait())
+        Array(await deliver(records))
     }
 
     /// Like ``send(contentsOf:)`` but throws the first failure (after every report arrived).
@@ -85,7 +85,23 @@ public final class KafkaProducer: Sendable {
     /// - Throws: the first failed message's ``KafkaError`` (see ``send(_:)`` for the codes).
     @discardableResult
     public func sendAll(_ records: [KafkaProducerRecord]) async throws -> [KafkaDeliveryReport] {
-        try await enqueue(contentsOf: records).wait().get()
+        try await deliver(records).get()
+    }
+
+    /// What the `send` methods share: ``enqueue(contentsOf:)`` then ``KafkaDeliveryTicket/wait()``,
+    /// with the same results and the same cancellation rule (records not yet handed to librdkafka
+    /// when the task is cancelled fail with ``KafkaError/Code/cancelled``), but one suspension
+    /// instead of two: the task does not wait for librdkafka to hold the records, only for their
+    /// delivery reports, which come after that anyway.
+    private func deliver(_ records: [KafkaProducerRecord]) async -> KafkaDeliveryResults {
+        let batch = DeliveryBatch(records: records)
+        if isShutDown.load(ordering: .acquiring) {
+            batch.settleUnsent(0..<records.count, as: .shutdown)
+        } else if let id = thread.submit(batch) {
+            let thread = self.thread
+            await withTaskCancellationHandler { await batch.wait() } onCancel: { thread.cancel(id) }
+        }
+        return KafkaDeliveryResults(batch: batch)
     }
 
     /// Hands every record to librdkafka, in order, and returns once librdkafka holds all of them —
