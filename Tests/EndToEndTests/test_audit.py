@@ -120,6 +120,12 @@ def test_audit_explains_a_scripted_morning_and_an_archive_replays_to_the_same_an
         ticker = start_run(dev, "--roles", "ticker")
         procs.append(ticker)
         wait_until_sim(dev, at(10, 46))
+        # A loaded machine can make the new ticker's group join slow: let it have ticked 10:45
+        # (its catch-up included) before it stops, rather than trusting the simulated clock alone.
+        ticked_by = lambda: max((parse(t["data"]["minute"]) for t in by_type(dev.events(), "almanac.tick.completed")), default=None)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and (ticked_by() is None or ticked_by() < at(10, 45)):
+            time.sleep(0.5)
         stop([ticker])
         # Let the worker finish what the ticker wrote, then freeze the log.
         deadline = time.monotonic() + 60

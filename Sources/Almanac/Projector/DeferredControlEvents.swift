@@ -18,6 +18,13 @@ final class DeferredControlEvents: Sendable {
         entries.withLock { $0.append(Entry(message: message, envelope: envelope, configTarget: configTarget)) }
     }
 
+    /// The config target of the newest event held on `partition`, or nil when none is held there.
+    /// A later event of that partition must wait behind it (same target), or a resume applied at
+    /// once would be overtaken by the pause held before it.
+    func target(heldOn partition: KafkaTopicPartition) -> [KafkaTopicPartition: Int64]? {
+        entries.withLock { entries in entries.last { $0.message.topicPartition == partition }?.configTarget }
+    }
+
     /// Removes and returns, in read order, the events whose config target has been reached.
     func takeReady(isCaughtUp: ([KafkaTopicPartition: Int64]) -> Bool) -> [(KafkaConsumerMessage, EventEnvelope)] {
         entries.withLock { entries in

@@ -132,6 +132,13 @@ public struct ProjectorService: Service {
             store.update(after: message) { _ in }
             return
         }
+        // Events of a partition keep their order: behind a held event, wait with it.
+        if let target = deferred.target(heldOn: message.topicPartition) {
+            store.update(after: message) { _ in }
+            deferred.add(message, envelope, until: target)
+            store.setHolds(deferred.holds)
+            return
+        }
         var outcome = SchedulerState.ApplyOutcome.ignored
         store.update(after: message) { outcome = $0.apply(envelope) }
         guard case .rejected(let error) = outcome else { return }
