@@ -25,6 +25,21 @@ def chrome(width: int = 1280, height: int = 1800):
     return webdriver.Chrome(service=Service(executable_path="/usr/bin/chromedriver"), options=options)
 
 
+def wait_for_element(browser, element_id: str, seconds: float):
+    """The element with `element_id` once the current navigation has produced it; fails with the
+    page the browser is showing when it does not appear within `seconds`."""
+    from selenium.common.exceptions import TimeoutException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+    try:
+        return WebDriverWait(browser, seconds, poll_frequency=0.2).until(
+            expected_conditions.presence_of_element_located((By.ID, element_id)))
+    except TimeoutException:
+        pytest.fail(f"no #{element_id} within {seconds} s; the browser shows {browser.current_url}:\n"
+                    f"{browser.page_source[:2000]}")
+
+
 def parse(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
 
@@ -53,7 +68,10 @@ def test_pausing_an_app_in_the_panel_stops_its_runs(dev_factory, example_apps):
         form = browser.find_element(By.ID, "toggle-app-support-queue")
         form.find_element(By.NAME, "reason").send_keys("panel test")
         browser.find_element(By.ID, "toggle-app-support-queue-submit").click()
-        assert "Paused support-queue" in browser.find_element(By.ID, "flash").text
+        # The form's POST waits for the broker to acknowledge the pause before its 303, and
+        # chromedriver's click can return while that navigation is still pending: wait for it.
+        flash = wait_for_element(browser, "flash", 30)
+        assert "Paused support-queue" in flash.text
         # The panel reads the projection, which folds the pause a moment later.
         dev.wait_for(lambda: not api.get("/v1/apps/support-queue").json["enabled"], 30, "the pause in the projection")
         browser.get(url + "/")
