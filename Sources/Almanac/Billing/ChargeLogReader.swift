@@ -38,71 +38,17 @@ public struct ChargeLogReader: Sendable {
     }
 
     /// Reads the snapshot, calling `handle` for every message, and `progress` after each batch.
+    /// The single-topic form of ``LogSnapshotReader``, which does the reading.
     /// - Returns: the final counts.
     /// - Throws: ``ChargeLogReaderError`` when the topic does not exist or a partition stalls;
     ///   ``KafkaError`` for broker failures.
     public func replay(progress: (Progress) -> Void = { _ in },
                        _ handle: (KafkaConsumerMessage) throws -> Void) async throws -> Progress {
-        let admin = try KafkaAdmin(configuration: kafka, logger: logger)
-        guard let count = try await admin.describeTopics()[topic], count > 0 else {
-            throw ChargeLogReaderError(reason: "topic \(topic) does not exist on \(kafka.bootstrapServers)")
-        }
-        let partitions = (0..<count).map { KafkaTopicPartition(topic: topic, partition: Int32($0)) }
-        let ends = try await admin.endOffsets(partitions)
-        var configuration = KafkaConsumerConfiguration(client: kafka)
-        configuration.client.clientID = "almanac-billing"
-        let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
-        do {
-            let marks = try await consumer.watermarks(partitions)
-            var remaining = Set(partitions.filter { (ends[$0] ?? 0) > (marks[$0]?.low ?? 0) })
-            var state = Progress(read: 0, total: remaining.reduce(0) { $0 + ends[$1]! - (marks[$1]?.low ?? 0) }, partitions: count)
-            progress(state)
-            try consumer.assign(remaining.map { ($0, .beginning) })
-            var seen = Set<KafkaTopicPartition>()
-            var lastMessage = ContinuousClock.now
-            while !remaining.isEmpty {
-                try Task.checkCancellation()
-                let messages = try await consumer.poll(maxMessages: 2000, timeout: .milliseconds(200))
-                let now = ContinuousClock.now
-                if messages.isEmpty {
-                    if now - lastMessage > .seconds(2) {
-                        // Transaction markers (or aborted records) can end a partition: done when
-                        // the position has reached the current high watermark.
-                        let lag = await consumer.lag()
-                        let finished = remaining.filter { seen.contains($0) && lag[$0] == 0 }
-                        if !finished.isEmpty {
-                            remaining.subtract(finished)
-                            consumer.pause(Array(finished))
-                            lastMessage = now
-                        }
-                    }
-                    if !remaining.isEmpty, now - lastMessage > stallTimeout {
-                        let names = remaining.sorted { $0.partition < $1.partition }.map(\.description).joined(separator: ", ")
-                        throw ChargeLogReaderError(reason: "no progress for \(stallTimeout) on \(names) (read \(state.read) of \(state.total) messages)")
-                    }
-                    continue
-                }
-                lastMessage = now
-                var done: [KafkaTopicPartition] = []
-                for message in messages {
-                    let tp = message.topicPartition
-                    guard remaining.contains(tp), let end = ends[tp], message.offset < end else { continue }
-                    seen.insert(tp)
-                    try handle(message)
-                    state.read += 1
-                    if message.offset + 1 >= end {
-                        remaining.remove(tp)
-                        done.append(tp)
-                    }
-                }
-                if !done.isEmpty { consumer.pause(done) }
-                progress(state)
-            }
-            await consumer.close()
-            return state
-        } catch {
-            await consumer.close()
-            throw error
+        var reader = LogSnapshotReader(kafka: kafka, topics: [topic], logger: logger)
+        reader.stallTimeout = stallTimeout
+        reader.batchSize = 2000
+        return try await reader.replay(progress: progress) { batch in
+            for message in batch { try handle(message) }
         }
     }
 }
