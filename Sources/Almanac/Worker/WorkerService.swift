@@ -58,7 +58,7 @@ public struct WorkerService: Service {
     let store: ProjectionStore
     let publisher: EventPublisher
     let topics: AlmanacTopics
-    let runner: any JobRunner
+    let runner: RunnerSelection
     let pricing: PricingSchedule
     let clock: any WallClock
     let logger: Logger
