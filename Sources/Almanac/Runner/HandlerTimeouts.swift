@@ -62,7 +62,8 @@ final class HandlerTimeouts: Sendable {
         let now = DispatchTime.now().uptimeNanoseconds
         let due: [@Sendable () -> Void] = state.withLock { state in
             state.armedFor = nil
-            let dueIDs = state.pending.compactMap { $0.value.deadline <= now ? $0.key : nil }
+            // Earliest first, when the timer comes late for several.
+            let dueIDs = state.pending.filter { $0.value.deadline <= now }.sorted { ($0.value.deadline, $0.key) < ($1.value.deadline, $1.key) }.map(\.key)
             let due = dueIDs.compactMap { state.pending.removeValue(forKey: $0)?.fire }
             if let next = state.pending.values.lazy.map(\.deadline).min() { state.arm(next) }
             return due

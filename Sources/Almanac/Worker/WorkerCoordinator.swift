@@ -27,7 +27,7 @@ struct WorkerCoordinatorState {
         /// Process runs at once.
         var maxConcurrentRuns = 64
         /// In-process handler runs at once, apart from the process runs.
-        var maxConcurrentHandlerRuns = 256
+        var maxConcurrentHandlerRuns = 1024
         /// Runs of both kinds at once per account.
         var maxConcurrentRunsPerAccount = 8
         /// Accepted triggers waiting to start; above this the service stops fetching.
@@ -182,33 +182,34 @@ struct WorkerCoordinatorState {
     /// not a scheduled run) any number.
     mutating func admit(_ item: WorkItem, overlap: OverlapPolicy) -> Admission {
         let tp = item.topicPartition
-        guard var partition = partitions[tp], !partition.revoking else { return .notOwned }
-        defer { partitions[tp] = partition }
-        partition.tracker.begin(item.offset)
+        // The partition's state is changed in place (`partitions[tp]!…`): a copy taken out of the
+        // dictionary and written back would copy its offset set and index on every trigger.
+        guard let epoch = partitions[tp].flatMap({ $0.revoking ? nil : $0.epoch }) else { return .notOwned }
+        partitions[tp]!.tracker.begin(item.offset)
         let id = item.trigger.triggerId
         if let token = live[id] {
-            if entries[token]!.item.topicPartition == tp && entries[token]!.epoch == partition.epoch {
+            if entries[token]!.item.topicPartition == tp && entries[token]!.epoch == epoch {
                 entries[token]!.attached.append(item.offset)
                 return .attached
             }
-            partition.tracker.finish(item.offset)
+            partitions[tp]!.tracker.finish(item.offset)
             return .duplicate
         }
-        if let completion = partition.index.takeRecoverable(id) {
-            partition.chores += 1
-            return .recover(completion, epoch: partition.epoch)
+        if let completion = partitions[tp]!.index.takeRecoverable(id) {
+            partitions[tp]!.chores += 1
+            return .recover(completion, epoch: epoch)
         }
-        if partition.index.contains(id) {
-            partition.tracker.finish(item.offset)
+        if partitions[tp]!.index.contains(id) {
+            partitions[tp]!.tracker.finish(item.offset)
             return .duplicate
         }
         let job = item.trigger.job
         let active = activePerJob[job, default: 0]
         switch overlap {
         case .skip where active >= 1, .queue where active >= 2:
-            partition.index.add(skipped: id)
-            partition.chores += 1
-            return .skipOverlap(epoch: partition.epoch)
+            partitions[tp]!.index.add(skipped: id)
+            partitions[tp]!.chores += 1
+            return .skipOverlap(epoch: epoch)
         default:
             break
         }
@@ -217,7 +218,7 @@ struct WorkerCoordinatorState {
         let token = nextToken
         nextToken += 1
         let account = accountID(job.account)
-        entries[token] = Entry(item: item, epoch: partition.epoch, account: account)
+        entries[token] = Entry(item: item, epoch: epoch, account: account)
         live[id] = token
         activePerJob[job, default: 0] += 1
         if !accounts[account].ordered {

@@ -29,7 +29,7 @@ public struct WorkerService: Service {
         /// In-process handler runs at once in this worker, counted apart from the process runs: a
         /// handler run costs a task, not a process, and spends most of its slot waiting for its
         /// `job.started` and `job.completed` to be acknowledged.
-        public var maxConcurrentHandlerRuns = 256
+        public var maxConcurrentHandlerRuns = 1024
         /// Runs of both kinds at once per account in this worker.
         public var maxConcurrentRunsPerAccount = 8
         /// Accepted triggers waiting to start; above it the worker stops fetching until half are gone.
