@@ -5,7 +5,7 @@ import Foundation
 /// `event-codec`: microseconds per `EventCodec.decode` and `encode` of the events a replay reads
 /// most (`job.triggered`, `job.completed`, `credits.charged`), in memory (no Kafka), against the
 /// reference decoder (`StrictJSONScanner` + Foundation's `JSONDecoder`, the path before issue 10's
-/// fast decoder).
+/// fast decoder) and the reference encoder (Foundation's `JSONEncoder`, before issue 6's fast one).
 struct EventCodecBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "event-codec")
 
@@ -35,16 +35,21 @@ struct EventCodecBenchmark: AsyncParsableCommand {
             for i in 0..<events { try body(i % messages.count) }
             return Double(Bench.nanoseconds() - began) / 1000 / Double(events)
         }
-        var fast: [Double] = [], reference: [Double] = [], encode: [Double] = []
+        for envelope in envelopes where try EventCodec.encode(envelope) != EventCodec.encodeReference(envelope) {
+            Bench.fail("\(envelope.type): the fast encoder's bytes differ from the reference's")
+        }
+        var fast: [Double] = [], reference: [Double] = [], encode: [Double] = [], encodeReference: [Double] = []
         for rep in 0..<reps {
             fast.append(try time { _ = try EventCodec.decode(messages[$0]) })
             reference.append(try time { _ = try EventCodec.decodeReference(messages[$0]) })
             encode.append(try time { _ = try EventCodec.encode(envelopes[$0]) })
-            Bench.log("rep \(rep + 1): decode \(fast.last!) µs, reference decode \(reference.last!) µs, encode \(encode.last!) µs per event")
+            encodeReference.append(try time { _ = try EventCodec.encodeReference(envelopes[$0]) })
+            Bench.log("rep \(rep + 1): decode \(fast.last!) µs, reference decode \(reference.last!) µs, encode \(encode.last!) µs, reference encode \(encodeReference.last!) µs per event")
         }
         let bytes = Double(messages.map(\.count).reduce(0, +)) / Double(messages.count)
         BenchResult(name: "event_codec.decode", unit: "µs/event", samples: fast, extra: ["bytes_per_event": bytes]).emit()
         BenchResult(name: "event_codec.decode", side: "reference", unit: "µs/event", samples: reference).emit()
         BenchResult(name: "event_codec.encode", unit: "µs/event", samples: encode).emit()
+        BenchResult(name: "event_codec.encode", side: "reference", unit: "µs/event", samples: encodeReference).emit()
     }
 }

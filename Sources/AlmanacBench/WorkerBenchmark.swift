@@ -36,6 +36,7 @@ struct WorkerBenchmark: AsyncParsableCommand {
     @Option(help: "Partitions of triggers and executions (co-partitioned).") var partitions = 12
     @Option(help: "Accounts the jobs are spread over (8 runs at once per account and worker).") var accounts = 200
     @Option(help: "WorkerService.Options.maxConcurrentRuns (investigation; default: the worker's).") var maxConcurrentRuns: Int?
+    @Option(help: "WorkerService.Options.maxConcurrentHandlerRuns (investigation; default: the worker's).") var maxConcurrentHandlerRuns: Int?
     @Option(help: "linger.ms of the workers' producers (investigation; default: Almanac's 5 ms).") var lingerMs: Int?
 
     func run() async throws {
@@ -166,6 +167,7 @@ struct WorkerBenchmark: AsyncParsableCommand {
         projector.foldsExecutions = false
         var options = WorkerService.Options()
         if let maxConcurrentRuns { options.maxConcurrentRuns = maxConcurrentRuns }
+        if let maxConcurrentHandlerRuns { options.maxConcurrentHandlerRuns = maxConcurrentHandlerRuns }
         options.handlers.register("bench.stamp") { context in
             stamps.record(clock.now().timeIntervalSince(context.scheduledFor))
         }

@@ -36,8 +36,11 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Write each batch of minutes in one Kafka transaction: auto (if the cluster supports transactions), always, never.")
     var tickerTransactions: TickerTransactionMode = .auto
 
-    @Option(help: "Maximum concurrent runs of this worker.")
+    @Option(help: "Maximum concurrent process runs of this worker.")
     var maxConcurrentRuns: Int = 64
+
+    @Option(help: "Maximum concurrent in-process handler runs of this worker (apart from the process runs).")
+    var maxConcurrentHandlerRuns: Int = 1024
 
     @Option(help: "Maximum concurrent runs per account in this worker.")
     var maxConcurrentRunsPerAccount: Int = 8
@@ -61,6 +64,7 @@ struct RunCommand: AsyncParsableCommand {
         options.tickerTransactions = tickerTransactions
         options.tickDelay = TickerService.tickDelay(speed: 1 / clock.realSecondsPerSecond)
         options.worker.maxConcurrentRuns = maxConcurrentRuns
+        options.worker.maxConcurrentHandlerRuns = maxConcurrentHandlerRuns
         options.worker.maxConcurrentRunsPerAccount = maxConcurrentRunsPerAccount
         options.pricing = prices
         if roleSet.contains(.http) { options.extensions = [http.role()] }

@@ -11,10 +11,10 @@ import Testing
     static let now = Date(timeIntervalSince1970: 1_772_456_400)  // 2026-03-02T13:00Z
 
     static func item(_ id: String, account: String = "acme", job: String = "sync", offset: Int64,
-                     source: TriggerSource = .manual, notBefore: Date? = nil) -> WorkItem {
+                     source: TriggerSource = .manual, notBefore: Date? = nil, inProcess: Bool = false) -> WorkItem {
         WorkItem(trigger: JobTriggered(triggerId: TriggerID(id), job: JobKey(account: account, app: "app", job: job), scheduledFor: now,
                                        source: source, notBefore: notBefore),
-                 topicPartition: tp, offset: offset)
+                 topicPartition: tp, offset: offset, inProcess: inProcess)
     }
 
     /// A coordinator owning `tp` with an index.
@@ -75,6 +75,31 @@ import Testing
         c.finish(flood[0].0, outcome: .completed(Self.completion("a0")))
         c.finish(flood[1].0, outcome: .completed(Self.completion("a1")))
         #expect(c.startable(now: Self.now).items.map(\.1.trigger.job.account) == ["few", "few"])
+    }
+
+    @Test func startable_givesHandlerRunsAndProcessRunsTheirOwnSlots() async {
+        let c = await Self.coordinator(limits: .init(maxConcurrentRuns: 1, maxConcurrentHandlerRuns: 2, maxConcurrentRunsPerAccount: 10))
+        _ = c.admit(Self.item("p0", offset: 0), overlap: .allow)
+        _ = c.admit(Self.item("p1", offset: 1), overlap: .allow)
+        for n in 0..<3 { _ = c.admit(Self.item("h\(n)", offset: Int64(2 + n), inProcess: true), overlap: .allow) }
+        // p1 waits for the process slot; the handler runs behind it in the queue start anyway.
+        let first = c.startable(now: Self.now).items
+        #expect(first.map(\.1.trigger.triggerId.rawValue) == ["p0", "h0", "h1"])
+        #expect(c.runningCount == 3)
+        // A handler's slot goes to the next handler run, a process slot to the next process run.
+        #expect(c.beginRecording(first[1].0))
+        #expect(c.completionWritten(first[1].0))
+        #expect(c.startable(now: Self.now).items.map(\.1.trigger.triggerId.rawValue) == ["h2"])
+        c.finish(first[0].0, outcome: .completed(Self.completion("p0")))
+        #expect(c.startable(now: Self.now).items.map(\.1.trigger.triggerId.rawValue) == ["p1"])
+        #expect(c.runningCount == 3)
+    }
+
+    @Test func startable_perAccountCap_countsBothKinds() async {
+        let c = await Self.coordinator(limits: .init(maxConcurrentRuns: 10, maxConcurrentHandlerRuns: 10, maxConcurrentRunsPerAccount: 2))
+        _ = c.admit(Self.item("p0", offset: 0), overlap: .allow)
+        for n in 0..<3 { _ = c.admit(Self.item("h\(n)", offset: Int64(1 + n), inProcess: true), overlap: .allow) }
+        #expect(c.startable(now: Self.now).items.map(\.1.trigger.triggerId.rawValue) == ["p0", "h0"])
     }
 
     @Test func startable_respectsThePerAccountCap() async {

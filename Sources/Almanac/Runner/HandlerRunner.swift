@@ -20,6 +20,13 @@ public struct HandlerRunner: JobRunner {
     }
 
     public func run(_ request: RunRequest) async -> RunResult {
+        await run(request, stoppable: { _ in })
+    }
+
+    /// Like ``run(_:)``, and hands `stoppable` a closure that stops the run as cancelling the
+    /// calling task does (the run ends interrupted), for a caller that must stop it from elsewhere
+    /// (a worker handing its partition over) without a task of its own for the run.
+    public func run(_ request: RunRequest, stoppable: (@escaping @Sendable () -> Void) -> Void) async -> RunResult {
         guard let name = request.job.handlerName else {
             return RunResult(status: .failed, error: "job \(request.job.name) does not select a handler")
         }
@@ -35,23 +42,21 @@ public struct HandlerRunner: JobRunner {
                                  environment: environment, workingDirectory: request.job.workingDirectory ?? request.baseDirectory,
                                  deadline: clock.now().addingTimeInterval(timeoutSeconds), report: reporter)
         // One task per run: the handler's own, which reports its end itself. The timeout is a
-        // dispatch timer (no task, nothing on the cooperative pool until it fires), cancelled when
-        // the handler returns first.
+        // deadline on the process's one timeout timer (no task, nothing on the cooperative pool
+        // until it fires), cancelled when the handler returns first.
         let race = Race()
         let work = Task {
             do { try await handler.run(context); race.resolve(.returned(nil)) } catch { race.resolve(.returned(error)) }
         }
         let timeoutReal = max(timeoutSeconds * clock.realSecondsPerSecond, 0.05)
-        let timer = DispatchSource.makeTimerSource(queue: Self.timers)
-        timer.setEventHandler { race.resolve(.timedOut) }
-        timer.schedule(deadline: .now() + .milliseconds(Int(min(timeoutReal * 1000, Double(Int32.max)))))
-        timer.activate()
+        let timeout = HandlerTimeouts.shared.add(after: min(timeoutReal, Double(Int32.max) / 1000)) { race.resolve(.timedOut) }
+        stoppable { race.resolve(.interrupted) }
         let outcome: Race.Outcome = await withTaskCancellationHandler {
             await withCheckedContinuation { race.start($0) }
         } onCancel: {
             race.resolve(.interrupted)
         }
-        timer.cancel()
+        HandlerTimeouts.shared.cancel(timeout)
         var leftBehind = false
         if case .returned = outcome {} else {
             work.cancel()
@@ -80,9 +85,6 @@ public struct HandlerRunner: JobRunner {
         return RunResult(status: status, exitCode: nil, usage: report.usage, followUps: report.followUps, stdoutTail: output,
                          stderrTail: "", error: errors.isEmpty ? nil : errors.joined(separator: "; "), interrupted: interrupted)
     }
-
-    /// Serial queue the timeout timers fire on (each just resolves its run's race).
-    private static let timers = DispatchQueue(label: "almanac.handler.timeouts")
 
     /// Whether `task` ends within `seconds` (real time).
     private static func returns(_ task: Task<Void, Never>, within seconds: Double) async -> Bool {

@@ -14,6 +14,18 @@ public struct RunnerSelection: JobRunner {
     public func run(_ request: RunRequest) async -> RunResult {
         request.job.handlerName == nil ? await processes.run(request) : await handlers.run(request)
     }
+
+    /// Runs the job, and hands `stoppable` a closure that stops it as cancelling the calling task
+    /// does (the result is ``RunResult/interrupted``), for a caller that must stop it from
+    /// elsewhere (a worker handing its partition over). A process runs in a task of its own that
+    /// the closure cancels; a handler runs without one (``HandlerRunner/run(_:stoppable:)``).
+    public func run(_ request: RunRequest, stoppable: (@escaping @Sendable () -> Void) -> Void) async -> RunResult {
+        if request.job.handlerName != nil { return await handlers.run(request, stoppable: stoppable) }
+        let processes = self.processes
+        let run = Task { await processes.run(request) }
+        stoppable { run.cancel() }
+        return await withTaskCancellationHandler { await run.value } onCancel: { run.cancel() }
+    }
 }
 
 extension JobConfiguration {

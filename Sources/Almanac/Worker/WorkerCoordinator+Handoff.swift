@@ -69,7 +69,7 @@ extension WorkerCoordinatorState {
         let job = entry.item.trigger.job
         activePerJob[job, default: 1] -= 1
         if activePerJob[job] == 0 { activePerJob[job] = nil }
-        queues[job.account]?.removeAll { $0 == token }
+        accounts[entry.account].queue.removeAll { $0 == token }
         queuedCount -= 1
     }
 

@@ -10,6 +10,10 @@ struct WorkItem: Sendable {
     var offset: Int64
     /// Must wait until no other run of its job is going (overlap policies `skip` and `queue`).
     var serial = false
+    /// Runs an in-process handler (its job selects one): it takes a handler slot
+    /// (``WorkerCoordinatorState/Limits/maxConcurrentHandlerRuns``), not a process slot. Decided at
+    /// admission from the job's configuration then.
+    var inProcess = false
 }
 
 /// Names one accepted trigger inside the coordinator. A trigger id may be accepted again after an
@@ -20,7 +24,11 @@ typealias RunToken = Int
 /// under the coordinator's lock.
 struct WorkerCoordinatorState {
     struct Limits: Sendable {
+        /// Process runs at once.
         var maxConcurrentRuns = 64
+        /// In-process handler runs at once, apart from the process runs.
+        var maxConcurrentHandlerRuns = 1024
+        /// Runs of both kinds at once per account.
         var maxConcurrentRunsPerAccount = 8
         /// Accepted triggers waiting to start; above this the service stops fetching.
         var maxQueued = 10_000
@@ -62,6 +70,8 @@ struct WorkerCoordinatorState {
     struct Entry {
         var item: WorkItem
         var epoch: Int
+        /// Index of the trigger's account in ``WorkerCoordinatorState/accounts``.
+        var account: Int
         var phase = Phase.queued
         /// Later deliveries of the same trigger in this partition: finished together with it.
         var attached: [Int64] = []
@@ -94,12 +104,36 @@ struct WorkerCoordinatorState {
     var activePerJob: [JobKey: Int] = [:]
     /// Entries running or recording, abandoned ones included until their task ends.
     var runningPerJob: [JobKey: Int] = [:]
-    var runningPerAccount: [String: Int] = [:]
+    /// Per account seen: its waiting triggers and its runs going. Kept in an array, by an index
+    /// given once per account name (`accountIDs`; accounts are tenants, a bounded set), so that
+    /// choosing the account of each free slot scans integers instead of hashing names.
+    struct AccountState {
+        /// Accepted triggers waiting to start, in log order.
+        var queue: [RunToken] = []
+        /// Runs holding a slot (both kinds).
+        var running = 0
+        /// Whether it is in `accountOrder`.
+        var ordered = false
+        /// `startable`'s cache: the index in `queue` of the first trigger that may start (-1:
+        /// none), valid while `headGeneration` is the current `headGeneration` of the state.
+        var headIndex = -1
+        var headGeneration = 0
+    }
+    /// Bumped to forget every account's cached head at once (see ``AccountState/headIndex``).
+    private var headGeneration = 0
+    var accountIDs: [String: Int] = [:]
+    var accounts: [AccountState] = []
+    /// Entries holding a slot, of both kinds.
     var running = 0
-    /// Entries in phase `charging`: they hold no slot; at most `maxConcurrentRuns` at once.
+    /// Of `running`, those holding a handler slot (``WorkItem/inProcess``).
+    var runningHandlers = 0
+    /// Entries in phase `charging`: they hold no slot; per kind, at most as many at once as the
+    /// kind has slots.
     var charging = 0
-    var queues: [String: [RunToken]] = [:]
-    var accountOrder: [String] = []
+    /// Of `charging`, handler runs.
+    var chargingHandlers = 0
+    /// Accounts (indices into `accounts`) with waiting triggers, in round-robin order.
+    var accountOrder: [Int] = []
     var queuedCount = 0
     var lastCommitted: [KafkaTopicPartition: Int64] = [:]
 
@@ -148,33 +182,34 @@ struct WorkerCoordinatorState {
     /// not a scheduled run) any number.
     mutating func admit(_ item: WorkItem, overlap: OverlapPolicy) -> Admission {
         let tp = item.topicPartition
-        guard var partition = partitions[tp], !partition.revoking else { return .notOwned }
-        defer { partitions[tp] = partition }
-        partition.tracker.begin(item.offset)
+        // The partition's state is changed in place (`partitions[tp]!…`): a copy taken out of the
+        // dictionary and written back would copy its offset set and index on every trigger.
+        guard let epoch = partitions[tp].flatMap({ $0.revoking ? nil : $0.epoch }) else { return .notOwned }
+        partitions[tp]!.tracker.begin(item.offset)
         let id = item.trigger.triggerId
         if let token = live[id] {
-            if entries[token]!.item.topicPartition == tp && entries[token]!.epoch == partition.epoch {
+            if entries[token]!.item.topicPartition == tp && entries[token]!.epoch == epoch {
                 entries[token]!.attached.append(item.offset)
                 return .attached
             }
-            partition.tracker.finish(item.offset)
+            partitions[tp]!.tracker.finish(item.offset)
             return .duplicate
         }
-        if let completion = partition.index.takeRecoverable(id) {
-            partition.chores += 1
-            return .recover(completion, epoch: partition.epoch)
+        if let completion = partitions[tp]!.index.takeRecoverable(id) {
+            partitions[tp]!.chores += 1
+            return .recover(completion, epoch: epoch)
         }
-        if partition.index.contains(id) {
-            partition.tracker.finish(item.offset)
+        if partitions[tp]!.index.contains(id) {
+            partitions[tp]!.tracker.finish(item.offset)
             return .duplicate
         }
         let job = item.trigger.job
         let active = activePerJob[job, default: 0]
         switch overlap {
         case .skip where active >= 1, .queue where active >= 2:
-            partition.index.add(skipped: id)
-            partition.chores += 1
-            return .skipOverlap(epoch: partition.epoch)
+            partitions[tp]!.index.add(skipped: id)
+            partitions[tp]!.chores += 1
+            return .skipOverlap(epoch: epoch)
         default:
             break
         }
@@ -182,14 +217,24 @@ struct WorkerCoordinatorState {
         item.serial = overlap != .allow
         let token = nextToken
         nextToken += 1
-        entries[token] = Entry(item: item, epoch: partition.epoch)
+        let account = accountID(job.account)
+        entries[token] = Entry(item: item, epoch: epoch, account: account)
         live[id] = token
         activePerJob[job, default: 0] += 1
-        let account = job.account
-        if queues[account] == nil { accountOrder.append(account) }
-        queues[account, default: []].append(token)
+        if !accounts[account].ordered {
+            accounts[account].ordered = true
+            accountOrder.append(account)
+        }
+        accounts[account].queue.append(token)
         queuedCount += 1
         return .accepted
+    }
+
+    private mutating func accountID(_ name: String) -> Int {
+        if let id = accountIDs[name] { return id }
+        accounts.append(AccountState())
+        accountIDs[name] = accounts.count - 1
+        return accounts.count - 1
     }
 
     /// The events of a skip or recovery are written: the offset is finished.
@@ -209,49 +254,70 @@ struct WorkerCoordinatorState {
 
     /// Items that may start now; they count as running when returned. Each free slot goes to the
     /// account with the fewest runs going among those with a startable trigger (max-min fairness:
-    /// a flooding account gets the slots nobody else wants), ties broken round-robin.
+    /// a flooding account gets the slots nobody else wants), ties broken round-robin. Process runs
+    /// and handler runs have their own slots: a trigger waits only for a slot of its kind.
     /// - Returns: the items, and the earliest `notBefore` among those still waiting for it.
     mutating func startable(now: Date) -> (items: [(RunToken, WorkItem)], nextDue: Date?) {
         var result: [(RunToken, WorkItem)] = []
         var nextDue: Date?
-        /// Index in its account's queue of the first trigger that may start, per account (nil: none).
-        var heads: [String: Int?] = [:]
-        func head(_ account: String) -> Int? {
-            if let known = heads[account] { return known }
-            var found: Int?
-            for (index, token) in (queues[account] ?? []).enumerated() {
+        headGeneration += 1
+        var processSlots = limits.maxConcurrentRuns - (running - runningHandlers)
+        var handlerSlots = limits.maxConcurrentHandlerRuns - runningHandlers
+        /// Index in its account's queue of the first trigger that may start (-1: none).
+        func head(_ account: Int) -> Int {
+            if accounts[account].headGeneration == headGeneration { return accounts[account].headIndex }
+            var found = -1
+            for (index, token) in accounts[account].queue.enumerated() {
                 let entry = entries[token]!
                 if let notBefore = entry.item.trigger.notBefore, notBefore > now {
                     nextDue = min(nextDue ?? notBefore, notBefore)
                     continue
                 }
+                if (entry.item.inProcess ? handlerSlots : processSlots) <= 0 { continue }
                 if entry.item.serial && runningPerJob[entry.item.trigger.job, default: 0] > 0 { continue }
                 found = index
                 break
             }
-            heads[account] = .some(found)
+            accounts[account].headIndex = found
+            accounts[account].headGeneration = headGeneration
             return found
         }
-        while running < limits.maxConcurrentRuns {
-            var best: (account: String, index: Int, running: Int)?
+        while processSlots > 0 || handlerSlots > 0 {
+            var best = -1, bestIndex = -1, bestLoad = Int.max
             for account in accountOrder {
-                let load = runningPerAccount[account, default: 0]
-                guard load < limits.maxConcurrentRunsPerAccount, load < (best?.running ?? .max), let index = head(account) else { continue }
-                best = (account, index, load)
+                let load = accounts[account].running
+                guard load < limits.maxConcurrentRunsPerAccount, load < bestLoad else { continue }
+                let index = head(account)
+                guard index >= 0 else { continue }
+                (best, bestIndex, bestLoad) = (account, index, load)
+                // No account can have fewer runs: the first one in round-robin order wins anyway.
+                if load == 0 { break }
             }
-            guard let (account, index, _) = best else { break }
-            let token = queues[account]!.remove(at: index)
-            heads[account] = nil
+            guard best >= 0 else { break }
+            let token = accounts[best].queue.remove(at: bestIndex)
+            accounts[best].headGeneration = headGeneration - 1
             queuedCount -= 1
             entries[token]!.phase = .running
             let item = entries[token]!.item
             running += 1
-            runningPerAccount[account, default: 0] += 1
+            if item.inProcess {
+                runningHandlers += 1
+                handlerSlots -= 1
+                // The heads found while a handler slot was free may be handler triggers: look again.
+                if handlerSlots == 0 { headGeneration += 1 }
+            } else {
+                processSlots -= 1
+                if processSlots == 0 { headGeneration += 1 }
+            }
+            accounts[best].running += 1
             runningPerJob[item.trigger.job, default: 0] += 1
             result.append((token, item))
         }
-        for account in accountOrder where queues[account]?.isEmpty ?? true { queues[account] = nil }
-        accountOrder.removeAll { queues[$0] == nil }
+        accountOrder.removeAll { account in
+            guard accounts[account].queue.isEmpty else { return false }
+            accounts[account].ordered = false
+            return true
+        }
         // Rotate so that ties go to another account next time.
         if accountOrder.count > 1 { accountOrder.append(accountOrder.removeFirst()) }
         return (result, nextDue)
@@ -276,26 +342,30 @@ struct WorkerCoordinatorState {
 
     /// The run's `job.completed` (its commit point) is acknowledged; its charge and retry are about
     /// to be written. The run is over: it gives its slot back (global, account, and job for the
-    /// overlap policies) unless `maxConcurrentRuns` charges are being written already, which bounds
-    /// the writes that hold no slot. The entry stays until ``finish(_:outcome:)``: the offset stays
-    /// unfinished, a hand-off waits for the write, and a later delivery of the trigger attaches to it.
+    /// overlap policies) unless as many charges of its kind as the kind has slots are being written
+    /// already, which bounds the writes that hold no slot. The entry stays until
+    /// ``finish(_:outcome:)``: the offset stays unfinished, a hand-off waits for the write, and a
+    /// later delivery of the trigger attaches to it.
     /// - Returns: whether the slot was freed (something else may start now).
     mutating func completionWritten(_ token: RunToken) -> Bool {
         guard let entry = entries[token], entry.phase == .recording, !entry.abandoned,
-              charging < limits.maxConcurrentRuns else { return false }
+              entry.item.inProcess ? chargingHandlers < limits.maxConcurrentHandlerRuns
+                                   : charging - chargingHandlers < limits.maxConcurrentRuns else { return false }
         entries[token]!.phase = .charging
         charging += 1
+        if entry.item.inProcess { chargingHandlers += 1 }
         let job = entry.item.trigger.job
         activePerJob[job, default: 1] -= 1
         if activePerJob[job] == 0 { activePerJob[job] = nil }
-        releaseSlot(of: job)
+        releaseSlot(of: entry)
         return true
     }
 
-    private mutating func releaseSlot(of job: JobKey) {
+    private mutating func releaseSlot(of entry: Entry) {
+        let job = entry.item.trigger.job
         running -= 1
-        runningPerAccount[job.account, default: 1] -= 1
-        if runningPerAccount[job.account] == 0 { runningPerAccount[job.account] = nil }
+        if entry.item.inProcess { runningHandlers -= 1 }
+        accounts[entry.account].running -= 1
         runningPerJob[job, default: 1] -= 1
         if runningPerJob[job] == 0 { runningPerJob[job] = nil }
     }
@@ -314,8 +384,10 @@ struct WorkerCoordinatorState {
         }
         switch entry.phase {
         case .queued: break
-        case .running, .recording: releaseSlot(of: job)
-        case .charging: charging -= 1
+        case .running, .recording: releaseSlot(of: entry)
+        case .charging:
+            charging -= 1
+            if item.inProcess { chargingHandlers -= 1 }
         }
         let tp = item.topicPartition
         guard !entry.abandoned, partitions[tp]?.epoch == entry.epoch else { return }

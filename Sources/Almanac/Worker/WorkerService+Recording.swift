@@ -30,10 +30,8 @@ extension WorkerService {
         }
         let request = RunRequest(trigger: trigger, job: job.config, baseDirectory: job.config.workingDirectory,
                                  timeout: .seconds(job.config.timeoutSeconds))
-        let runner = self.runner
-        let run = Task { await runner.run(request) }
-        coordinator.setCancel(token) { run.cancel() }
-        let result = await withTaskCancellationHandler { await run.value } onCancel: { run.cancel() }
+        // A hand-off stops the run through the closure it registers (its task is not cancelled).
+        let result = await runner.run(request) { stop in coordinator.setCancel(token, stop) }
         let finishedAt = clock.now()
         guard !result.interrupted, coordinator.beginRecording(token) else {
             logger.info("run of \(trigger.triggerId) stopped before it was recorded; it runs again on the partition's next owner")

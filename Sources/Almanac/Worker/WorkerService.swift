@@ -24,9 +24,13 @@ import Synchronization
 public struct WorkerService: Service {
     public struct Options: Sendable {
         public var groupID = "almanac-workers"
-        /// Runs at once in this worker.
+        /// Process runs at once in this worker.
         public var maxConcurrentRuns = 64
-        /// Runs at once per account in this worker.
+        /// In-process handler runs at once in this worker, counted apart from the process runs: a
+        /// handler run costs a task, not a process, and spends most of its slot waiting for its
+        /// `job.started` and `job.completed` to be acknowledged.
+        public var maxConcurrentHandlerRuns = 1024
+        /// Runs of both kinds at once per account in this worker.
         public var maxConcurrentRunsPerAccount = 8
         /// Accepted triggers waiting to start; above it the worker stops fetching until half are gone.
         public var maxQueuedTriggers = 10_000
@@ -54,7 +58,7 @@ public struct WorkerService: Service {
     let store: ProjectionStore
     let publisher: EventPublisher
     let topics: AlmanacTopics
-    let runner: any JobRunner
+    let runner: RunnerSelection
     let pricing: PricingSchedule
     let clock: any WallClock
     let logger: Logger
@@ -86,6 +90,7 @@ public struct WorkerService: Service {
         let consumer = try KafkaConsumer(configuration: consumerConfiguration(), logger: logger)
         let config = try ConfigCatchUp(kafka: kafka, topics: topics, store: store, logger: logger)
         let coordinator = WorkerCoordinator(limits: .init(maxConcurrentRuns: options.maxConcurrentRuns,
+                                                          maxConcurrentHandlerRuns: options.maxConcurrentHandlerRuns,
                                                           maxConcurrentRunsPerAccount: options.maxConcurrentRunsPerAccount,
                                                           maxQueued: options.maxQueuedTriggers))
         let inbox = WorkerInbox()
@@ -261,10 +266,13 @@ public struct WorkerService: Service {
             context.coordinator.discard(message.topicPartition, offset: message.offset)
             return
         }
-        let item = WorkItem(trigger: trigger, topicPartition: message.topicPartition, offset: message.offset)
+        let config = store.state.job(trigger.job)?.config
+        // A job the projection does not know yet takes a process slot (the larger cost).
+        let item = WorkItem(trigger: trigger, topicPartition: message.topicPartition, offset: message.offset,
+                            inProcess: config?.handlerName != nil)
         // Manual, follow-up and retry runs are explicit requests: the overlap policy applies to
         // scheduled runs. A job the projection does not know yet is decided when it runs.
-        let overlap = trigger.source == .scheduled ? (store.state.job(trigger.job)?.config.overlap ?? .allow) : .allow
+        let overlap = trigger.source == .scheduled ? (config?.overlap ?? .allow) : .allow
         switch context.coordinator.admit(item, overlap: overlap) {
         case .notOwned, .attached:
             break

@@ -10,8 +10,20 @@ public enum EventCodec {
     /// Messages larger than this (1 MiB) are rejected unread.
     public static let maximumSize = 1 << 20
 
+    /// Most events a worker writes take ``EventFastEncoder`` (the bytes written by hand, identical to
+    /// the reference's); the others go through ``encodeReference(_:)``.
     /// - Throws: `EncodingError` only if a value cannot be represented in JSON (never for valid events).
     public static func encode(_ envelope: EventEnvelope) throws -> [UInt8] {
+        if let bytes = EventFastEncoder.encode(envelope) { return bytes }
+        return try encodeReference(envelope)
+    }
+
+    /// The reference encoder: Foundation's `JSONEncoder` over the `Encodable` event types, sorted
+    /// keys, dates as ``RFC3339/utcMilliseconds(_:)``. Slow (~15 µs per event) but the definition
+    /// of the bytes ``encode(_:)`` writes. Public for the differential tests and
+    /// `almanac-bench event-codec`; use ``encode(_:)``.
+    /// - Throws: `EncodingError` only if a value cannot be represented in JSON (never for valid events).
+    public static func encodeReference(_ envelope: EventEnvelope) throws -> [UInt8] {
         let encoder = makeEncoder()
         let data: Data
         switch envelope.event {

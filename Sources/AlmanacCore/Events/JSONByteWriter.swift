@@ -1,0 +1,102 @@
+import Foundation
+
+/// Appends JSON tokens to a byte buffer the way Foundation's `JSONEncoder` writes them (with
+/// `.withoutEscapingSlashes`), for ``EventFastEncoder``.
+struct JSONByteWriter {
+    private(set) var bytes: [UInt8] = []
+
+    init(capacity: Int) { bytes.reserveCapacity(capacity) }
+
+    /// Appends ASCII text that needs no escaping (punctuation and keys).
+    mutating func raw(_ text: StaticString) {
+        text.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    }
+
+    /// Appends a decimal integer.
+    mutating func integer(_ value: Int64) {
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        // 20 digits hold UInt64.max.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var index = digits.count
+            repeat {
+                index -= 1
+                digits[index] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[index...]))
+        }
+    }
+
+    /// Appends `value` in decimal, zero-padded to `width` digits (`value` is not negative and fits).
+    private mutating func padded(_ value: Int64, _ width: Int) {
+        var divisor: Int64 = 1
+        for _ in 1..<width { divisor *= 10 }
+        var rest = value
+        while divisor > 0 {
+            bytes.append(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest / divisor))
+            rest %= divisor
+            divisor /= 10
+        }
+    }
+
+    /// Appends a JSON string: `"`, escapes as Foundation writes them, `"`.
+    mutating func string(_ text: String) {
+        bytes.append(UInt8(ascii: "\""))
+        var text = text
+        text.withUTF8 { utf8 in
+            var start = 0
+            for index in 0..<utf8.count {
+                let byte = utf8[index]
+                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+                if start < index { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<index])) }
+                start = index + 1
+                bytes.append(UInt8(ascii: "\\"))
+                switch byte {
+                case UInt8(ascii: "\""): bytes.append(UInt8(ascii: "\""))
+                case UInt8(ascii: "\\"): bytes.append(UInt8(ascii: "\\"))
+                case 0x08: bytes.append(UInt8(ascii: "b"))
+                case 0x09: bytes.append(UInt8(ascii: "t"))
+                case 0x0A: bytes.append(UInt8(ascii: "n"))
+                case 0x0C: bytes.append(UInt8(ascii: "f"))
+                case 0x0D: bytes.append(UInt8(ascii: "r"))
+                default:
+                    let hex: StaticString = "0123456789abcdef"
+                    bytes.append(contentsOf: [UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
+                                              hex.utf8Start[Int(byte >> 4)], hex.utf8Start[Int(byte & 0xF)]])
+                }
+            }
+            if start < utf8.count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...])) }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// Appends an instant as the reference encodes dates: the ``RFC3339/utcMilliseconds(_:)``
+    /// string (`"2026-03-02T13:00:00.000Z"`), its digits written directly for years 0-9999.
+    mutating func date(_ date: Date) {
+        let ms = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        let (days, msOfDay) = ms.floorDivided(by: 86_400_000)
+        let (y, m, d) = RFC3339.civil(fromDays: days)
+        guard (0...9999).contains(y) else {
+            string(RFC3339.utcMilliseconds(date))
+            return
+        }
+        let s = msOfDay / 1000
+        bytes.append(UInt8(ascii: "\""))
+        padded(y, 4)
+        bytes.append(UInt8(ascii: "-"))
+        padded(m, 2)
+        bytes.append(UInt8(ascii: "-"))
+        padded(d, 2)
+        bytes.append(UInt8(ascii: "T"))
+        padded(s / 3600, 2)
+        bytes.append(UInt8(ascii: ":"))
+        padded(s / 60 % 60, 2)
+        bytes.append(UInt8(ascii: ":"))
+        padded(s % 60, 2)
+        bytes.append(UInt8(ascii: "."))
+        padded(msOfDay % 1000, 3)
+        bytes.append(UInt8(ascii: "Z"))
+        bytes.append(UInt8(ascii: "\""))
+    }
+}
