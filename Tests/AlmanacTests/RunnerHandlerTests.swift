@@ -75,8 +75,12 @@ import Testing
     @Test func run_whenAHandlerIgnoresCancellation_itIsLeftBehind_andTheRunStillEnds() async {
         let runner = Self.runner { registry in
             registry.register("stubborn") { _ in
-                let end = ContinuousClock.now + .seconds(20)
-                while ContinuousClock.now < end { try? await Task.sleep(for: .milliseconds(50)) }
+                // Deaf to cancellation without holding a thread: a spin on a cancelled
+                // `Task.sleep` would take one of the cooperative pool's two threads for 20 s and
+                // starve the tests running beside it.
+                await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+                    DispatchQueue.global().asyncAfter(deadline: .now() + 20) { done.resume() }
+                }
             }
         }
         let start = ContinuousClock.now

@@ -74,7 +74,7 @@ struct JSONByteWriter {
     /// Appends an instant as the reference encodes dates: the ``RFC3339/utcMilliseconds(_:)``
     /// string (`"2026-03-02T13:00:00.000Z"`), its digits written directly for years 0-9999.
     mutating func date(_ date: Date) {
-        let ms = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        let ms = RFC3339.epochMilliseconds(date)
         let (days, msOfDay) = ms.floorDivided(by: 86_400_000)
         let (y, m, d) = RFC3339.civil(fromDays: days)
         guard (0...9999).contains(y) else {

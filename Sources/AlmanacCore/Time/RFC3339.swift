@@ -4,11 +4,21 @@ import Foundation
 public enum RFC3339 {
     /// `2026-03-02T12:55:00.123Z` (UTC, milliseconds): the CloudEvents `time` form.
     public static func utcMilliseconds(_ date: Date) -> String {
-        let ms = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        let ms = epochMilliseconds(date)
         let (days, msOfDay) = ms.floorDivided(by: 86_400_000)
         let (y, m, d) = civil(fromDays: days)
         let s = msOfDay / 1000
         return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(s / 3600, 2)):\(pad(s / 60 % 60, 2)):\(pad(s % 60, 2)).\(pad(msOfDay % 1000, 3))Z"
+    }
+
+    /// Whole milliseconds since 1970-01-01T00:00:00Z, rounded down; an instant within 1 µs below
+    /// a whole millisecond counts as that millisecond. `Date` holds a `Double` of seconds since
+    /// 2001, so a parsed `…:00.123Z` can come back as 122.9999… ms: plain rounding down would move
+    /// an event's time by 1 ms each time it is decoded and encoded again.
+    public static func epochMilliseconds(_ date: Date) -> Int64 {
+        let exact = date.timeIntervalSince1970 * 1000
+        let nearest = exact.rounded()
+        return Int64(nearest - exact < 0.001 && nearest >= exact ? nearest : exact.rounded(.down))
     }
 
     /// `2026-03-02T12:55Z`: UTC, minute precision, as used inside trigger ids.
