@@ -65,9 +65,11 @@ public struct AuditReconciler: Sendable {
 
     /// `a/b/c@2026-03-02T13:00Z~3` → (`a/b/c@2026-03-02T13:00Z`, 3); no `~`: attempt 1.
     static func split(_ id: TriggerID) -> (root: TriggerID, attempt: Int) {
-        guard let tilde = id.rawValue.firstIndex(of: "~") else { return (id, 1) }
-        let attempt = Int(id.rawValue[id.rawValue.index(after: tilde)...]) ?? 1
-        return (TriggerID(String(id.rawValue[..<tilde])), attempt)
+        // Bytes, not Characters: `~` is ASCII, and most ids have none (no grapheme breaking per id).
+        let utf8 = id.rawValue.utf8
+        guard let tilde = utf8.firstIndex(of: UInt8(ascii: "~")) else { return (id, 1) }
+        let attempt = Int(Substring(utf8[utf8.index(after: tilde)...])) ?? 1
+        return (TriggerID(String(Substring(utf8[..<tilde]))), attempt)
     }
 
     /// Every app in the log (configured or seen in runs), sorted.
