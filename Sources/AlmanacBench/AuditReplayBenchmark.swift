@@ -99,11 +99,13 @@ struct AuditReplayBenchmark: AsyncParsableCommand {
             let began = Bench.nanoseconds()
             let log = try await replay.read()
             let readSeconds = Double(Bench.nanoseconds() - began) / 1e9
-            let result = AuditReconciler(log).verify(pricing: PricingSchedule([.standard]))
+            let reconciler = AuditReconciler(log)
+            let indexSeconds = Double(Bench.nanoseconds() - began) / 1e9 - readSeconds
+            let result = reconciler.verify(pricing: PricingSchedule([.standard]))
             let seconds = Double(Bench.nanoseconds() - began) / 1e9
             guard log.counts.messages == events, log.counts.undecodable == 0 else { Bench.fail("replayed \(log.counts.messages) of \(events)") }
             audit.append(Double(events) / seconds)
-            Bench.log("rep \(rep + 1): audit verify \(Int(audit.last!)) ev/s (\(result.runs) runs, \(result.discrepancies.count) discrepancies\(result.discrepancies.first.map { ", e.g. \($0)" } ?? ""); read \(String(format: "%.2f", readSeconds)) s, reconcile \(String(format: "%.2f", seconds - readSeconds)) s), decode only \(Int(decode.last!)) ev/s")
+            Bench.log("rep \(rep + 1): audit verify \(Int(audit.last!)) ev/s (\(result.runs) runs, \(result.discrepancies.count) discrepancies\(result.discrepancies.first.map { ", e.g. \($0)" } ?? ""); read \(String(format: "%.2f", readSeconds)) s, reconcile \(String(format: "%.2f", seconds - readSeconds)) s of which index \(String(format: "%.2f", indexSeconds)) s), decode only \(Int(decode.last!)) ev/s")
         }
         await producer.shutdown()
         BenchResult(name: "audit.replay", unit: "events/s", samples: audit,

@@ -11,16 +11,23 @@ import Testing
         let weights: [(key: Int, weight: Int64)] = [(0, 100), (1, 90), (2, 10), (3, 10), (4, 80), (5, 5)]
         let lanes = LaneBalancer.balance(weights, lanes: 3)
         #expect(lanes.count == 3)
-        #expect(lanes.flatMap { $0 }.sorted() == [0, 1, 2, 3, 4, 5])
+        #expect(lanes.flatMap { $0 } == [0, 1, 2, 3, 4, 5])  // contiguous, in order
         let loads = lanes.map { $0.reduce(Int64(0)) { sum, key in sum + weights[key].weight } }
         #expect(loads.max()! - loads.min()! <= 20)
         #expect(LaneBalancer.balance(weights, lanes: 3).map { $0 } == lanes)  // deterministic
+    }
+
+    @Test func balance_keepsATopicTogether_whenLanesMatchTopics() {
+        let weights = (0..<3).flatMap { topic in (0..<10).map { (key: "\(topic)-\($0)", weight: Int64(7)) } }
+        let lanes = LaneBalancer.balance(weights, lanes: 3)
+        #expect(lanes.map { Set($0.map { $0.prefix(1) }) } == [["0"], ["1"], ["2"]])
     }
 
     @Test func balance_neverMakesEmptyLanes() {
         #expect(LaneBalancer.balance([(key: "a", weight: 1)], lanes: 4) == [["a"]])
         #expect(LaneBalancer.balance([(key: String, weight: Int64)](), lanes: 4) == [[]])
         #expect(LaneBalancer.balance([(key: "a", weight: 1), (key: "b", weight: 1)], lanes: 0) == [["a", "b"]])
+        #expect(LaneBalancer.balance([(key: "a", weight: 100), (key: "b", weight: 0), (key: "c", weight: 0)], lanes: 3) == [["a"], ["b"], ["c"]])
     }
 
     @Test func take_keepsOnlySnapshotMessages_andReportsFinishedPartitions() {

@@ -141,17 +141,22 @@ public struct AuditLog: Sendable {
         tallied.undecodable += 1
     }
 
-    /// Merges a log collected from other partitions (replays decode partitions in parallel).
+    /// Merges a log collected from other partitions (replays read partitions in parallel).
     /// Per-partition order is kept as long as each partition was read into one part.
-    public mutating func merge(_ other: AuditLog) {
+    ///
+    /// Each collection is merged by walking the smaller of the two (the larger is kept, not
+    /// copied, when `other` is uniquely owned): merging the logs of lanes that each read a few
+    /// topics costs little more than their smaller parts.
+    public mutating func merge(_ other: consuming AuditLog) {
         for change in other.changes {
             if let last = changes.last, (last.time, last.position) > (change.time, change.position) { changesSorted = false }
             changes.append(change)
         }
-        for (id, trigger) in other.triggers { Self.keepEarliest(&triggers[id], trigger) }
-        for (id, list) in other.completions { completions[id, default: []] += list }
-        for (id, skip) in other.skips { Self.keepEarliest(&skips[id], skip) }
-        for (id, list) in other.charges { charges[id, default: []] += list }
+        if !other.changesSorted { changesSorted = false }
+        Self.mergeEarliest(&triggers, &other.triggers)
+        Self.mergeEarliest(&skips, &other.skips)
+        Self.concatenate(&completions, &other.completions)
+        Self.concatenate(&charges, &other.charges)
         for (minute, time) in other.ticks where ticks[minute].map({ time < $0 }) ?? true { ticks[minute] = time }
         let theirs = other.counts
         tallied.messages += theirs.messages
@@ -159,6 +164,37 @@ public struct AuditLog: Sendable {
         for (type, n) in theirs.byType { tallied.byType[type, default: 0] += n }
         if let time = other.latestTime, latestTime.map({ time > $0 }) ?? true { latestTime = time }
         triggersComplete = triggersComplete && other.triggersComplete
+    }
+
+    /// `mine` ← for every id the earlier of the two (a symmetric rule, so the larger dictionary
+    /// is kept and the smaller walked); `theirs` is left with the leftovers.
+    private static func mergeEarliest<Event>(_ mine: inout [TriggerID: Stamped<Event>], _ theirs: inout [TriggerID: Stamped<Event>]) {
+        if theirs.count > mine.count { swap(&mine, &theirs) }
+        guard !theirs.isEmpty else { return }
+        mine.reserveCapacity(mine.count + theirs.count)
+        for (id, stamped) in theirs { keepEarliest(&mine[id], stamped) }
+    }
+
+    /// `mine` ← per id, `mine`'s list then `theirs`'s (walking the smaller dictionary).
+    private static func concatenate<Event>(_ mine: inout [TriggerID: [Stamped<Event>]], _ theirs: inout [TriggerID: [Stamped<Event>]]) {
+        guard !theirs.isEmpty else { return }
+        if theirs.count <= mine.count {
+            mine.reserveCapacity(mine.count + theirs.count)
+            for (id, list) in theirs { append(&mine[id], list) }
+        } else {
+            swap(&mine, &theirs)  // `mine` now holds their (larger) lists; ours go in front
+            mine.reserveCapacity(mine.count + theirs.count)
+            for (id, list) in theirs { prepend(&mine[id], list) }
+        }
+    }
+
+    /// The list of a new id is stored as it is (no copy); an existing one is extended.
+    private static func append<Element>(_ slot: inout [Element]?, _ list: [Element]) {
+        if slot == nil { slot = list } else { slot!.append(contentsOf: list) }
+    }
+
+    private static func prepend<Element>(_ slot: inout [Element]?, _ list: [Element]) {
+        if let existing = slot { slot = list + existing } else { slot = list }
     }
 
     /// Config and control events in the order they take effect: by `time`, ties by log position.
