@@ -22,8 +22,10 @@ public struct AuditReplay: Sendable {
     public let topics: AlmanacTopics
     public let logger: Logger
     /// Consumers reading side by side, each with its own connection, librdkafka threads and
-    /// decoding thread (default: the active processor count, at least 2, at most 4).
-    public var lanes = min(4, max(2, ProcessInfo.processInfo.activeProcessorCount))
+    /// decoding thread (default: the active processor count, at least 4, at most 8). At least 4
+    /// even on 2 cores: a lane's fetch, hand-over and decode run one after the other, so more
+    /// lanes than cores keep both the broker connection and the cores busy (BENCHMARKS.md).
+    public var lanes = min(8, max(4, ProcessInfo.processInfo.activeProcessorCount))
 
     public init(kafka: KafkaConfiguration, topics: AlmanacTopics, logger: Logger) {
         self.kafka = kafka

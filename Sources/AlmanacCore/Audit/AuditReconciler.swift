@@ -44,10 +44,13 @@ public struct AuditReconciler: Sendable {
             roots[app, default: []].insert(root)
             if attempt > 1 { retries[root, default: [:]][attempt] = id }
         }
+        // An id noted with its trigger for the same app would be noted again to no effect (the
+        // same root into the same set, the same retry entry): skipped, one lookup instead.
+        func noted(_ id: TriggerID, app: String) -> Bool { log.triggers[id]?.event.job.app == app }
         for (id, t) in log.triggers { note(id, app: t.event.job.app) }
-        for (id, s) in log.skips { note(id, app: s.event.job.app) }
-        for (id, list) in log.completions { note(id, app: list[0].event.job.app) }
-        for (id, list) in log.charges { note(id, app: list[0].event.app) }
+        for (id, s) in log.skips where !noted(id, app: s.event.job.app) { note(id, app: s.event.job.app) }
+        for (id, list) in log.completions where !noted(id, app: list[0].event.job.app) { note(id, app: list[0].event.job.app) }
+        for (id, list) in log.charges where !noted(id, app: list[0].event.app) { note(id, app: list[0].event.app) }
         self.roots = roots
         self.retryIDs = retries
     }
