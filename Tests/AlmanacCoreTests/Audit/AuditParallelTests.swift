@@ -35,3 +35,22 @@ import Testing
         #expect(a.completions == 4 && a.priced == Millicredits(10) && a.unpriced == 2 && !a.holds)
     }
 }
+
+/// The reconciler's id index built in passes gives what one pass in order gives.
+@Suite struct AuditRootIndexTests {
+    @Test func add_ofALaterPass_equalsNotingEverythingInOrder() {
+        let notes: [(String, String)] = [("a/x@1", "a"), ("a/x@1~2", "a"), ("b/y@1", "b"), ("a/x@1~02", "a"), ("a/z@2~3", "a"), ("b/y@1~2", "b")]
+        var whole = AuditRootIndex()
+        for (id, app) in notes { whole.note(TriggerID(id), app: app) }
+        var first = AuditRootIndex()
+        var second = AuditRootIndex()
+        for (index, (id, app)) in notes.enumerated() {
+            if index < 3 { first.note(TriggerID(id), app: app) } else { second.note(TriggerID(id), app: app) }
+        }
+        first.add(second)
+        #expect(first.roots == whole.roots)
+        #expect(first.retries == whole.retries)
+        #expect(whole.retries[TriggerID("a/x@1")]?[2] == TriggerID("a/x@1~02"))  // the later note of attempt 2 wins
+        #expect(whole.roots["a"] == [TriggerID("a/x@1"), TriggerID("a/z@2")])
+    }
+}
