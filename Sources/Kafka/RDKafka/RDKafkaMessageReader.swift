@@ -1,11 +1,13 @@
 internal import CRdKafka
 import Foundation
 
-/// The consumer side of ``KafkaConsumer/poll(maxMessages:timeout:)``: pulls a batch from the
-/// consumer queue into a reused pointer buffer and converts the messages.
+/// The consumer side of ``KafkaConsumer/poll(maxMessages:timeout:)`` and
+/// ``KafkaConsumer/poll(maxMessages:timeout:lending:)``: pulls a batch from the consumer queue into
+/// a reused pointer buffer and converts the messages (or lends them in place).
 ///
 /// `@unchecked Sendable`: its mutable state (the pointer buffer, the topic-name cache) is touched
-/// only by `poll`, which ``KafkaConsumer`` runs on its serial dispatch queue, one call at a time.
+/// only by the two `poll`s (through `fill` and `topicName`), which ``KafkaConsumer`` runs on its
+/// serial dispatch queue, one call at a time.
 final class RDKafkaMessageReader: @unchecked Sendable {
     private let queue: OpaquePointerBox
     let callbacks: RDKafkaCallbacks
