@@ -13,6 +13,7 @@ struct AuditReplayBenchmark: AsyncParsableCommand {
 
     @Option(help: "Events in the log.") var events = 1_000_000
     @Option(help: "Repetitions of each side.") var reps = 3
+    @Option(help: "Consumers reading side by side (default: AuditReplay's).") var lanes: Int?
 
     func run() async throws {
         let logger = KafkaBench.logger
@@ -74,7 +75,8 @@ struct AuditReplayBenchmark: AsyncParsableCommand {
         }
         try await producer.sendAll(batch)
         let events = produced
-        let replay = AuditReplay(kafka: kafka, topics: topics, logger: logger)
+        var replay = AuditReplay(kafka: kafka, topics: topics, logger: logger)
+        if let lanes { replay.lanes = lanes }
         let admin = try KafkaAdmin(configuration: kafka, logger: logger)
         let described = try await admin.describeTopics()
         let partitions = replay.replayedTopics.flatMap { topic in (0..<(described[topic] ?? 0)).map { KafkaTopicPartition(topic: topic, partition: Int32($0)) } }
@@ -87,19 +89,23 @@ struct AuditReplayBenchmark: AsyncParsableCommand {
         if let dropped = marks.first(where: { $0.value.low != 0 }) {
             Bench.fail("the embedded broker dropped the head of \(dropped.key) (low watermark \(dropped.value.low), high \(dropped.value.high)); use more partitions or keys")
         }
-        Bench.log("\(events) events, \(bytes / events) bytes on average")
+        guard try await admin.startOffsets(partitions) == marks.mapValues(\.low) else { Bench.fail("ListOffsets(earliest) disagrees with the watermarks") }
+        Bench.log("\(events) events, \(bytes / events) bytes on average, \(replay.lanes) lanes")
 
         var audit: [Double] = []
         var decode: [Double] = []
         for rep in 0..<reps {
-            decode.append(Double(events) / (try await decodeOnly(kafka: kafka, partitions: partitions, total: total)))
+            decode.append(Double(events) / (try await decodeOnly(replay: replay, total: total)))
             let began = Bench.nanoseconds()
             let log = try await replay.read()
-            let result = AuditReconciler(log).verify(pricing: PricingSchedule([.standard]))
+            let readSeconds = Double(Bench.nanoseconds() - began) / 1e9
+            let reconciler = AuditReconciler(log)
+            let indexSeconds = Double(Bench.nanoseconds() - began) / 1e9 - readSeconds
+            let result = reconciler.verify(pricing: PricingSchedule([.standard]))
             let seconds = Double(Bench.nanoseconds() - began) / 1e9
             guard log.counts.messages == events, log.counts.undecodable == 0 else { Bench.fail("replayed \(log.counts.messages) of \(events)") }
             audit.append(Double(events) / seconds)
-            Bench.log("rep \(rep + 1): audit verify \(Int(audit.last!)) ev/s (\(result.runs) runs, \(result.discrepancies.count) discrepancies\(result.discrepancies.first.map { ", e.g. \($0)" } ?? "")), decode only \(Int(decode.last!)) ev/s")
+            Bench.log("rep \(rep + 1): audit verify \(Int(audit.last!)) ev/s (\(result.runs) runs, \(result.discrepancies.count) discrepancies\(result.discrepancies.first.map { ", e.g. \($0)" } ?? ""); read \(String(format: "%.2f", readSeconds)) s, reconcile \(String(format: "%.2f", seconds - readSeconds)) s of which index \(String(format: "%.2f", indexSeconds)) s), decode only \(Int(decode.last!)) ev/s")
         }
         await producer.shutdown()
         BenchResult(name: "audit.replay", unit: "events/s", samples: audit,
@@ -107,27 +113,16 @@ struct AuditReplayBenchmark: AsyncParsableCommand {
         BenchResult(name: "audit.replay", side: "decode-only", unit: "events/s", samples: decode).emit()
     }
 
-    /// Seconds for an assign-only consumer to read every partition to its end, decoding each message.
-    private func decodeOnly(kafka: KafkaConfiguration, partitions: [KafkaTopicPartition], total: Int64) async throws -> Double {
-        let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(client: kafka), logger: KafkaBench.logger)
+    /// Seconds to read every partition to its end and only decode each message: the same fetch
+    /// path as the audit (``LogSnapshotReader``'s lanes, values lent in place), no ``AuditLog``.
+    private func decodeOnly(replay: AuditReplay, total: Int64) async throws -> Double {
+        let reader = LogSnapshotReader(kafka: replay.kafka, topics: replay.replayedTopics, logger: KafkaBench.logger)
         let began = Bench.nanoseconds()
-        try consumer.assign(partitions.map { ($0, .beginning) })
-        var remaining = total
-        var decoded = 0
-        var lastMessage = ContinuousClock.now
-        while remaining > 0 {
-            let messages = try await consumer.poll(maxMessages: 5000, timeout: .milliseconds(100))
-            if messages.isEmpty, ContinuousClock.now - lastMessage > .seconds(30) {
-                Bench.fail("decode-only: no message for 30 s with \(remaining) of \(total) still to read")
-            }
-            if !messages.isEmpty { lastMessage = ContinuousClock.now }
-            for message in messages {
-                if (try? EventCodec.decode(message.value)) != nil { decoded += 1 }
-                remaining -= 1
-            }
+        let parts = try await reader.replay(lanes: replay.lanes, makePart: { 0 }) { decoded, message in
+            if (try? EventCodec.decode(message.value)) != nil { decoded += 1 }
         }
         let seconds = Double(Bench.nanoseconds() - began) / 1e9
-        await consumer.close()
+        let decoded = parts.reduce(0, +)
         if decoded != Int(total) { Bench.fail("decoded \(decoded) of \(total)") }
         return seconds
     }

@@ -133,7 +133,8 @@ def audit_replay(ctx: Context) -> list[Row]:
     return [Row("audit.replay", audit.value, "events/s", ">= 300,000 events/s", audit.value >= 300_000, decode.value, ratio,
                 audit.min, audit.max, audit.peak_rss_bytes,
                 f"{events:,} trigger/completion/charge/tick events (~{audit.extra['bytes_per_event']:.0f} B) replayed from offset 0 "
-                f"into an AuditLog and verified (almanac audit verify); baseline: one consumer only decoding (strict EventCodec)")]
+                f"into an AuditLog and verified (almanac audit verify); baseline: the same lanes of consumers (values lent in place) "
+                f"only decoding (strict EventCodec)")]
 
 
 @benchmark("ticker.tick_latency")

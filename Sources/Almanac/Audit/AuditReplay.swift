@@ -8,8 +8,10 @@ import Logging
 ///
 /// Each message is decoded with the strict ``EventCodec`` (the projector's rules): a message it
 /// rejects is counted in ``AuditLog/Counts/undecodable`` and otherwise ignored, as consumers
-/// ignore what they dead-letter. Batches are decoded in parallel (``decodeTasks``), each
-/// partition's messages staying in offset order.
+/// ignore what they dead-letter. The partitions are read by ``lanes`` consumers side by side
+/// (``LogSnapshotReader/replay(lanes:makePart:snapshot:progress:handle:)``), each decoding its
+/// messages in place (no copy) into a log of its own on its poll thread, each partition's messages
+/// in offset order; the lanes' logs are merged once at the end.
 ///
 /// ```swift
 /// let log = try await AuditReplay(kafka: kafka, topics: AlmanacTopics(), logger: logger).read(progress: { bar.show($0) })
@@ -19,8 +21,11 @@ public struct AuditReplay: Sendable {
     public let kafka: KafkaConfiguration
     public let topics: AlmanacTopics
     public let logger: Logger
-    /// Concurrent decoders per batch (default: the active processor count, at most 8).
-    public var decodeTasks = min(8, max(1, ProcessInfo.processInfo.activeProcessorCount))
+    /// Consumers reading side by side, each with its own connection, librdkafka threads and
+    /// decoding thread (default: the active processor count, at least 4, at most 8). At least 4
+    /// even on 2 cores: a lane's fetch, hand-over and decode run one after the other, so more
+    /// lanes than cores keep both the broker connection and the cores busy (BENCHMARKS.md).
+    public var lanes = min(8, max(4, ProcessInfo.processInfo.activeProcessorCount))
 
     public init(kafka: KafkaConfiguration, topics: AlmanacTopics, logger: Logger) {
         self.kafka = kafka
@@ -35,47 +40,26 @@ public struct AuditReplay: Sendable {
 
     /// - Throws: ``ChargeLogReaderError`` (a topic missing, a partition stalled), ``KafkaError``.
     public func read(progress: (LogSnapshotReader.Progress) -> Void = { _ in }) async throws -> AuditLog {
-        var log = AuditLog()
         var triggersComplete = true
         let triggers = topics.triggers
         let reader = LogSnapshotReader(kafka: kafka, topics: replayedTopics, logger: logger)
-        let tasks = decodeTasks
-        _ = try await reader.replay(snapshot: { snapshot in
+        var parts = try await reader.replay(lanes: lanes, makePart: { AuditLog() }, snapshot: { snapshot in
             triggersComplete = snapshot.low.allSatisfy { $0.key.topic != triggers || $0.value == 0 }
-        }, progress: progress) { batch in
-            log.merge(Self.collect(batch, tasks: tasks))
-        }
+        }, progress: progress, handle: Self.add)
+        var log = parts.removeLast()
+        while let part = parts.popLast() { log.merge(part) }
         log.triggersComplete = triggersComplete
         log.finish()
         return log
     }
 
-    /// Decodes a batch into a partial log: split by partition into `tasks` groups decoded
-    /// concurrently on threads of their own (pure CPU work, no librdkafka call), then merged.
-    static func collect(_ batch: [KafkaConsumerMessage], tasks: Int) -> AuditLog {
-        guard tasks > 1, batch.count >= 2000 else { return decode(batch[...]) }
-        var groups = Array(repeating: [KafkaConsumerMessage](), count: tasks)
-        for message in batch {
-            var hasher = Hasher()
-            hasher.combine(message.topicPartition)
-            groups[Int(UInt(bitPattern: hasher.finalize()) % UInt(tasks))].append(message)
+    /// Decodes one message lent in place into `log`.
+    @Sendable static func add(_ log: inout AuditLog, _ message: KafkaMessageView) {
+        let position = LogPosition(topic: message.topic, partition: message.partition, offset: message.offset)
+        do {
+            log.add(try EventCodec.decode(message.value), at: position)
+        } catch {
+            log.addUndecodable(at: position)
         }
-        let parts = ParallelMap.run(groups) { decode($0[...]) }
-        var log = AuditLog()
-        for part in parts { log.merge(part) }
-        return log
-    }
-
-    static func decode(_ messages: ArraySlice<KafkaConsumerMessage>) -> AuditLog {
-        var log = AuditLog()
-        for message in messages {
-            let position = LogPosition(topic: message.topic, partition: message.partition, offset: message.offset)
-            do {
-                log.add(try EventCodec.decode(message.value), at: position)
-            } catch {
-                log.addUndecodable(at: position)
-            }
-        }
-        return log
     }
 }

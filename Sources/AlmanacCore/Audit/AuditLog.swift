@@ -64,7 +64,17 @@ public struct AuditLog: Sendable {
     /// Minute (UTC) → when its first `tick.completed` was written.
     public private(set) var ticks: [Date: Date] = [:]
     /// Messages read, events of each kind, and messages that are not valid events.
-    public private(set) var counts = Counts()
+    public var counts: Counts {
+        guard typeRun.count > 0 else { return tallied }
+        var counts = tallied
+        counts.byType[typeRun.type, default: 0] += typeRun.count
+        return counts
+    }
+    /// ``counts`` but for the current run of events of one type (``typeRun``).
+    private var tallied = Counts()
+    /// Consecutive events of one type (a partition mostly holds one): counted here and added to
+    /// `byType` when the type changes, rather than hashing the type name for every event.
+    private var typeRun: (type: String, count: Int) = ("", 0)
     /// The newest event `time` in the log: the instant the audit judges "by now" from.
     public private(set) var latestTime: Date?
     /// Whether the `triggers` topic still holds its beginning (it keeps 14 days). When it does
@@ -85,8 +95,13 @@ public struct AuditLog: Sendable {
 
     /// Adds one decoded event read at `position`.
     public mutating func add(_ envelope: EventEnvelope, at position: LogPosition) {
-        counts.messages += 1
-        counts.byType[envelope.type, default: 0] += 1
+        tallied.messages += 1
+        if typeRun.count > 0, typeRun.type == envelope.type {
+            typeRun.count += 1
+        } else {
+            if typeRun.count > 0 { tallied.byType[typeRun.type, default: 0] += typeRun.count }
+            typeRun = (envelope.type, 1)
+        }
         let time = envelope.time
         if latestTime.map({ time > $0 }) ?? true { latestTime = time }
         switch envelope.event {
@@ -94,11 +109,11 @@ public struct AuditLog: Sendable {
             if let last = changes.last, (last.time, last.position) > (time, position) { changesSorted = false }
             changes.append(Change(time: time, position: position, envelope: envelope))
         case .jobTriggered(let e):
-            if triggers[e.triggerId] == nil { triggers[e.triggerId] = Stamped(event: e, time: time, position: position) }
+            Self.keepFirst(&triggers[e.triggerId], Stamped(event: e, time: time, position: position))
         case .jobCompleted(let e):
             completions[e.triggerId, default: []].append(Stamped(event: e, time: time, position: position))
         case .jobSkipped(let e):
-            if skips[e.triggerId] == nil { skips[e.triggerId] = Stamped(event: e, time: time, position: position) }
+            Self.keepFirst(&skips[e.triggerId], Stamped(event: e, time: time, position: position))
         case .creditsCharged(let e):
             charges[e.chargeId, default: []].append(Stamped(event: e, time: time, position: position))
         case .tickCompleted(let e):
@@ -108,31 +123,78 @@ public struct AuditLog: Sendable {
         }
     }
 
-    /// Counts a message that is not a valid Almanac event (it is in the dlq, or should be).
-    public mutating func addUndecodable(at position: LogPosition) {
-        counts.messages += 1
-        counts.undecodable += 1
+    /// Stores `value` unless the slot holds one: one hash lookup (the dictionary's in-place
+    /// accessor) instead of a lookup and an insert.
+    private static func keepFirst<Value>(_ slot: inout Value?, _ value: @autoclosure () -> Value) {
+        if slot == nil { slot = value() }
     }
 
-    /// Merges a log collected from other partitions (replays decode partitions in parallel).
+    /// Stores `value` unless the slot holds one earlier in the log (one hash lookup).
+    private static func keepEarliest<Event>(_ slot: inout Stamped<Event>?, _ value: Stamped<Event>) {
+        if let current = slot, current.position <= value.position { return }
+        slot = value
+    }
+
+    /// Counts a message that is not a valid Almanac event (it is in the dlq, or should be).
+    public mutating func addUndecodable(at position: LogPosition) {
+        tallied.messages += 1
+        tallied.undecodable += 1
+    }
+
+    /// Merges a log collected from other partitions (replays read partitions in parallel).
     /// Per-partition order is kept as long as each partition was read into one part.
-    public mutating func merge(_ other: AuditLog) {
+    ///
+    /// Each collection is merged by walking the smaller of the two (the larger is kept, not
+    /// copied, when `other` is uniquely owned): merging the logs of lanes that each read a few
+    /// topics costs little more than their smaller parts.
+    public mutating func merge(_ other: consuming AuditLog) {
         for change in other.changes {
             if let last = changes.last, (last.time, last.position) > (change.time, change.position) { changesSorted = false }
             changes.append(change)
         }
-        for (id, trigger) in other.triggers where triggers[id] == nil || trigger.position < triggers[id]!.position {
-            triggers[id] = trigger
-        }
-        for (id, list) in other.completions { completions[id, default: []] += list }
-        for (id, skip) in other.skips where skips[id] == nil || skip.position < skips[id]!.position { skips[id] = skip }
-        for (id, list) in other.charges { charges[id, default: []] += list }
+        if !other.changesSorted { changesSorted = false }
+        Self.mergeEarliest(&triggers, &other.triggers)
+        Self.mergeEarliest(&skips, &other.skips)
+        Self.concatenate(&completions, &other.completions)
+        Self.concatenate(&charges, &other.charges)
         for (minute, time) in other.ticks where ticks[minute].map({ time < $0 }) ?? true { ticks[minute] = time }
-        counts.messages += other.counts.messages
-        counts.undecodable += other.counts.undecodable
-        for (type, n) in other.counts.byType { counts.byType[type, default: 0] += n }
+        let theirs = other.counts
+        tallied.messages += theirs.messages
+        tallied.undecodable += theirs.undecodable
+        for (type, n) in theirs.byType { tallied.byType[type, default: 0] += n }
         if let time = other.latestTime, latestTime.map({ time > $0 }) ?? true { latestTime = time }
         triggersComplete = triggersComplete && other.triggersComplete
+    }
+
+    /// `mine` ← for every id the earlier of the two (a symmetric rule, so the larger dictionary
+    /// is kept and the smaller walked); `theirs` is left with the leftovers.
+    private static func mergeEarliest<Event>(_ mine: inout [TriggerID: Stamped<Event>], _ theirs: inout [TriggerID: Stamped<Event>]) {
+        if theirs.count > mine.count { swap(&mine, &theirs) }
+        guard !theirs.isEmpty else { return }
+        mine.reserveCapacity(mine.count + theirs.count)
+        for (id, stamped) in theirs { keepEarliest(&mine[id], stamped) }
+    }
+
+    /// `mine` ← per id, `mine`'s list then `theirs`'s (walking the smaller dictionary).
+    private static func concatenate<Event>(_ mine: inout [TriggerID: [Stamped<Event>]], _ theirs: inout [TriggerID: [Stamped<Event>]]) {
+        guard !theirs.isEmpty else { return }
+        if theirs.count <= mine.count {
+            mine.reserveCapacity(mine.count + theirs.count)
+            for (id, list) in theirs { append(&mine[id], list) }
+        } else {
+            swap(&mine, &theirs)  // `mine` now holds their (larger) lists; ours go in front
+            mine.reserveCapacity(mine.count + theirs.count)
+            for (id, list) in theirs { prepend(&mine[id], list) }
+        }
+    }
+
+    /// The list of a new id is stored as it is (no copy); an existing one is extended.
+    private static func append<Element>(_ slot: inout [Element]?, _ list: [Element]) {
+        if slot == nil { slot = list } else { slot!.append(contentsOf: list) }
+    }
+
+    private static func prepend<Element>(_ slot: inout [Element]?, _ list: [Element]) {
+        if let existing = slot { slot = list + existing } else { slot = list }
     }
 
     /// Config and control events in the order they take effect: by `time`, ties by log position.

@@ -37,19 +37,32 @@ public struct AuditReconciler: Sendable {
         tickTimes = log.ticks.values.sorted()
         lastTick = log.lastTick
         firstTick = log.ticks.keys.min()
-        var roots: [String: Set<TriggerID>] = [:]
-        var retries: [TriggerID: [Int: TriggerID]] = [:]
-        func note(_ id: TriggerID, app: String) {
-            let (root, attempt) = Self.split(id)
-            roots[app, default: []].insert(root)
-            if attempt > 1 { retries[root, default: [:]][attempt] = id }
+        // Passes run side by side — every trigger id; the ids of skips and completions; those of
+        // charges (mostly their trigger's, already noted) — and are added in that order.
+        // An attempt-1 id noted with its trigger for the same app would only insert the same root
+        // into the same set again: skipped (a lookup instead of a split and an insert). Retry ids
+        // are always noted, so later notes of an attempt still win.
+        @Sendable func noted(_ id: TriggerID, app: String) -> Bool {
+            log.triggers[id]?.event.job.app == app && !id.rawValue.utf8.contains(UInt8(ascii: "~"))
         }
-        for (id, t) in log.triggers { note(id, app: t.event.job.app) }
-        for (id, s) in log.skips { note(id, app: s.event.job.app) }
-        for (id, list) in log.completions { note(id, app: list[0].event.job.app) }
-        for (id, list) in log.charges { note(id, app: list[0].event.app) }
-        self.roots = roots
-        self.retryIDs = retries
+        let passes = ParallelChunks.map([0, 1, 2]) { pass in
+            var index = AuditRootIndex()
+            switch pass {
+            case 0:
+                for (id, t) in log.triggers { index.note(id, app: t.event.job.app) }
+            case 1:
+                for (id, s) in log.skips where !noted(id, app: s.event.job.app) { index.note(id, app: s.event.job.app) }
+                for (id, list) in log.completions where !noted(id, app: list[0].event.job.app) { index.note(id, app: list[0].event.job.app) }
+            default:
+                for (id, list) in log.charges where !noted(id, app: list[0].event.app) { index.note(id, app: list[0].event.app) }
+            }
+            return index
+        }
+        var index = passes[0]
+        index.add(passes[1])
+        index.add(passes[2])
+        roots = index.roots
+        retryIDs = index.retries
     }
 
     /// The newest `tick.completed` written strictly before `instant`: the ticker's last sign of life.
@@ -65,9 +78,11 @@ public struct AuditReconciler: Sendable {
 
     /// `a/b/c@2026-03-02T13:00Z~3` → (`a/b/c@2026-03-02T13:00Z`, 3); no `~`: attempt 1.
     static func split(_ id: TriggerID) -> (root: TriggerID, attempt: Int) {
-        guard let tilde = id.rawValue.firstIndex(of: "~") else { return (id, 1) }
-        let attempt = Int(id.rawValue[id.rawValue.index(after: tilde)...]) ?? 1
-        return (TriggerID(String(id.rawValue[..<tilde])), attempt)
+        // Bytes, not Characters: `~` is ASCII, and most ids have none (no grapheme breaking per id).
+        let utf8 = id.rawValue.utf8
+        guard let tilde = utf8.firstIndex(of: UInt8(ascii: "~")) else { return (id, 1) }
+        let attempt = Int(Substring(utf8[utf8.index(after: tilde)...])) ?? 1
+        return (TriggerID(String(Substring(utf8[..<tilde]))), attempt)
     }
 
     /// Every app in the log (configured or seen in runs), sorted.

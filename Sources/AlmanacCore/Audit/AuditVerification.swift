@@ -17,6 +17,17 @@ public struct AuditVerification: Sendable {
         public var unpriced = 0
         /// `charged == priced` and every charge id matches its completion.
         public var holds = true
+
+        /// Adds the counts and sums of another part of the same verification.
+        mutating func add(_ other: Billing) {
+            charges += other.charges
+            charged = charged + other.charged
+            duplicateCopies += other.duplicateCopies
+            completions += other.completions
+            priced = priced + other.priced
+            unpriced += other.unpriced
+            holds = holds && other.holds
+        }
     }
 
     public var from: Date
@@ -65,19 +76,35 @@ extension AuditReconciler {
     public func verify(from: Date? = nil, to: Date? = nil, pricing: PricingSchedule) -> AuditVerification {
         let start = from ?? log.orderedChanges.first?.time ?? asOf
         let end = to ?? asOf.addingTimeInterval(60)
+        struct Partial: Sendable {
+            var runs = 0
+            var findings: [AuditDiscrepancy] = []
+            var billing = AuditVerification.Billing()
+        }
+        let apps = self.apps
+        // Apps are independent: reconciled in chunks on every core, added up in app order.
+        let chunks = ParallelChunks.split(apps, chunks: 4 * max(1, ProcessInfo.processInfo.activeProcessorCount))
+        let partials = ParallelChunks.map(chunks) { chunk in
+            var partial = Partial()
+            for app in chunk {
+                let report = self.runs(app: app, from: start, to: end)
+                partial.runs += report.rows.count
+                partial.findings += report.discrepancies
+                for row in report.rows {
+                    for id in [row.triggerId] + retriesOf(row.triggerId) {
+                        partial.findings += checkBilling(id, row: row, pricing: pricing, into: &partial.billing)
+                    }
+                }
+            }
+            return partial
+        }
         var billing = AuditVerification.Billing()
         var findings: [AuditDiscrepancy] = []
         var runs = 0
-        let apps = self.apps
-        for app in apps {
-            let report = self.runs(app: app, from: start, to: end)
-            runs += report.rows.count
-            findings += report.discrepancies
-            for row in report.rows {
-                for id in [row.triggerId] + retriesOf(row.triggerId) {
-                    findings += checkBilling(id, row: row, pricing: pricing, into: &billing)
-                }
-            }
+        for partial in partials {
+            runs += partial.runs
+            findings += partial.findings
+            billing.add(partial.billing)
         }
         billing.holds = billing.holds && billing.charged == billing.priced
             && !findings.contains { [.noCharge, .chargeWithoutCompletion, .conflictingCharge, .mispricedCharge].contains($0.kind) }

@@ -58,6 +58,13 @@ public enum EventCodec {
         return try decodeReference(bytes)
     }
 
+    /// ``decode(_:)-([UInt8])`` over bytes lent in place (e.g. a Kafka message's value during a
+    /// zero-copy poll): the same answers, without copying the bytes unless the fast path declines.
+    public static func decode(_ bytes: UnsafeRawBufferPointer) throws(EventDecodingError) -> EventEnvelope {
+        if let envelope = EventFastDecoder.decode(bytes.assumingMemoryBound(to: UInt8.self)) { return envelope }
+        return try decodeReference(Array(bytes))
+    }
+
     /// The reference decoder: ``StrictJSONScanner``, then Foundation's `JSONDecoder` over the
     /// `Decodable` event types, then ``SemanticValidation``. Slow (tens of µs per event) but the
     /// definition of what ``decode(_:)`` accepts and of every rejection's reason and detail.

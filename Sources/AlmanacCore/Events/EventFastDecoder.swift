@@ -11,11 +11,13 @@ import Foundation
 /// exactly the reference's. `EventFastDecoderTests` holds the two to the same results.
 enum EventFastDecoder {
     static func decode(_ bytes: [UInt8]) -> EventEnvelope? {
-        guard bytes.count <= EventCodec.maximumSize else { return nil }
-        return bytes.withUnsafeBufferPointer { buffer in
-            guard let tape = JSONTape.parse(buffer) else { return nil }
-            return try? envelope(JSONTapeReader(bytes: buffer, tape: tape))
-        }
+        bytes.withUnsafeBufferPointer { decode($0) }
+    }
+
+    static func decode(_ buffer: UnsafeBufferPointer<UInt8>) -> EventEnvelope? {
+        guard buffer.count <= EventCodec.maximumSize else { return nil }
+        guard let tape = JSONTape.parse(buffer) else { return nil }
+        return try? envelope(JSONTapeReader(bytes: buffer, tape: tape))
     }
 
     private static let typePrefix: StaticString = "almanac."

@@ -38,6 +38,13 @@ public final class KafkaAdmin: Sendable {
         return try await BlockingExecutor.run { try client.endOffsets(partitions, timeout: timeout) }
     }
 
+    /// Low watermarks (the first offset the broker still keeps) of many partitions in one
+    /// ListOffsets round trip per leader, rather than one watermark query per partition.
+    public func startOffsets(_ partitions: [KafkaTopicPartition], timeout: Duration = .seconds(10)) async throws -> [KafkaTopicPartition: Int64] {
+        let client = self.client
+        return try await BlockingExecutor.run { try client.startOffsets(partitions, timeout: timeout) }
+    }
+
     /// Topic name → partition count for every topic of the cluster.
     public func describeTopics(timeout: Duration = .seconds(10)) async throws -> [String: Int] {
         let client = self.client

@@ -17,11 +17,11 @@ import Synchronization
 public final class KafkaConsumer: Sendable {
     let client: RDKafkaClient
     /// The serial queue every `poll` (and `close`) runs on, off the cooperative pool.
-    private let queue: DispatchQueue
+    let queue: DispatchQueue
     private let consumerQueue: OpaquePointerBox
     /// Poll buffers and caches; used on `queue` only.
-    private let reader: RDKafkaMessageReader
-    private let closed = Atomic<Bool>(false)
+    let reader: RDKafkaMessageReader
+    let closed = Atomic<Bool>(false)
     /// The settings this consumer was created with.
     public let configuration: KafkaConsumerConfiguration
 

@@ -124,14 +124,25 @@ extension RDKafkaClient {
     /// End offsets (high watermarks) of many partitions in one ListOffsets round trip per leader
     /// (`rd_kafka_offsets_for_times` with timestamp -1 = latest, KIP-79). Blocking.
     func endOffsets(_ partitions: [KafkaTopicPartition], timeout: Duration) throws -> [KafkaTopicPartition: Int64] {
+        try listOffsets(partitions, timestamp: -1, what: "end", timeout: timeout)
+    }
+
+    /// Low watermarks (the first offset still kept) of many partitions, one ListOffsets round
+    /// trip per leader (blocking).
+    func startOffsets(_ partitions: [KafkaTopicPartition], timeout: Duration) throws -> [KafkaTopicPartition: Int64] {
+        try listOffsets(partitions, timestamp: -2, what: "start", timeout: timeout)
+    }
+
+    /// ListOffsets for the special timestamps -1 (latest: the high watermark) or -2 (earliest).
+    private func listOffsets(_ partitions: [KafkaTopicPartition], timestamp: Int64, what: String, timeout: Duration) throws -> [KafkaTopicPartition: Int64] {
         guard !partitions.isEmpty else { return [:] }
         let list = RDKafkaTopicPartitionList(capacity: partitions.count)
-        for tp in partitions { list.add(tp, offset: -1) }
+        for tp in partitions { list.add(tp, offset: timestamp) }
         let err = rd_kafka_offsets_for_times(handle, list.pointer, Int32(timeout.milliseconds))
-        guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError.rdKafka(err, context: "list end offsets") }
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError.rdKafka(err, context: "list \(what) offsets") }
         var result: [KafkaTopicPartition: Int64] = [:]
         for (tp, offset, partitionErr) in RDKafkaTopicPartitionList.entries(of: list.pointer) {
-            guard partitionErr == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError.rdKafka(partitionErr, context: "end offset of \(tp)") }
+            guard partitionErr == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError.rdKafka(partitionErr, context: "\(what) offset of \(tp)") }
             result[tp] = offset
         }
         return result

@@ -1,16 +1,18 @@
 internal import CRdKafka
 import Foundation
 
-/// The consumer side of ``KafkaConsumer/poll(maxMessages:timeout:)``: pulls a batch from the
-/// consumer queue into a reused pointer buffer and converts the messages.
+/// The consumer side of ``KafkaConsumer/poll(maxMessages:timeout:)`` and
+/// ``KafkaConsumer/poll(maxMessages:timeout:lending:)``: pulls a batch from the consumer queue into
+/// a reused pointer buffer and converts the messages (or lends them in place).
 ///
 /// `@unchecked Sendable`: its mutable state (the pointer buffer, the topic-name cache) is touched
-/// only by `poll`, which ``KafkaConsumer`` runs on its serial dispatch queue, one call at a time.
+/// only by the two `poll`s (through `fill` and `topicName`), which ``KafkaConsumer`` runs on its
+/// serial dispatch queue, one call at a time.
 final class RDKafkaMessageReader: @unchecked Sendable {
     private let queue: OpaquePointerBox
-    private let callbacks: RDKafkaCallbacks
-    private var buffer: UnsafeMutablePointer<UnsafeMutablePointer<rd_kafka_message_t>?>
-    private var capacity: Int
+    let callbacks: RDKafkaCallbacks
+    var buffer: UnsafeMutablePointer<UnsafeMutablePointer<rd_kafka_message_t>?>
+    var capacity: Int
     /// The topic names met so far, per `rd_kafka_topic_t`: a name is made into a `String` once per
     /// topic handle, not once per message (topic names of 16 bytes or more allocate).
     private var topicNames: [OpaquePointer: String] = [:]
@@ -27,19 +29,8 @@ final class RDKafkaMessageReader: @unchecked Sendable {
 
     /// Blocks up to `timeoutMilliseconds` for the first message, then takes what else is ready.
     func poll(maxMessages: Int, timeoutMilliseconds: Int32) throws -> [KafkaConsumerMessage] {
-        if capacity < maxMessages {
-            buffer.deallocate()
-            buffer = .allocate(capacity: maxMessages)
-            capacity = maxMessages
-        }
-        // `consume_batch_queue` alone would wait the whole timeout for a full batch.
-        guard let first = rd_kafka_consume_queue(queue.pointer, timeoutMilliseconds) else { return [] }
-        buffer[0] = first
-        var count = 1
-        if maxMessages > 1 {
-            let more = rd_kafka_consume_batch_queue(queue.pointer, 0, buffer + 1, maxMessages - 1)
-            if more > 0 { count += more }
-        }
+        let count = fill(maxMessages: maxMessages, timeoutMilliseconds: timeoutMilliseconds)
+        guard count > 0 else { return [] }
         var messages: [KafkaConsumerMessage] = []
         messages.reserveCapacity(count)
         var fatal: KafkaError?
@@ -59,6 +50,25 @@ final class RDKafkaMessageReader: @unchecked Sendable {
         return messages
     }
 
+    /// Takes up to `maxMessages` from the consumer queue into ``buffer``, waiting up to
+    /// `timeoutMilliseconds` for the first; returns how many it took. The caller destroys them.
+    func fill(maxMessages: Int, timeoutMilliseconds: Int32) -> Int {
+        if capacity < maxMessages {
+            buffer.deallocate()
+            buffer = .allocate(capacity: maxMessages)
+            capacity = maxMessages
+        }
+        // `consume_batch_queue` alone would wait the whole timeout for a full batch.
+        guard let first = rd_kafka_consume_queue(queue.pointer, timeoutMilliseconds) else { return 0 }
+        buffer[0] = first
+        var count = 1
+        if maxMessages > 1 {
+            let more = rd_kafka_consume_batch_queue(queue.pointer, 0, buffer + 1, maxMessages - 1)
+            if more > 0 { count += more }
+        }
+        return count
+    }
+
     private func convert(_ message: UnsafeMutablePointer<rd_kafka_message_t>) -> KafkaConsumerMessage {
         let m = message.pointee
         let value: [UInt8] = m.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: m.len)) } ?? []
@@ -73,7 +83,7 @@ final class RDKafkaMessageReader: @unchecked Sendable {
 
     /// The topic's name, from the cache. A cached entry is checked against librdkafka's name
     /// (`strcmp`, no allocation), so a topic handle freed and its address reused cannot mislabel.
-    private func topicName(_ handle: OpaquePointer?) -> String {
+    func topicName(_ handle: OpaquePointer?) -> String {
         guard let handle, let cName = rd_kafka_topic_name(handle) else { return "" }
         if handle == lastTopic.handle, lastTopic.name.withCString({ strcmp($0, cName) == 0 }) { return lastTopic.name }
         let name: String
