@@ -1,12 +1,16 @@
 import Foundation
 
 extension AuditReconciler {
-    /// The row of one run (a root trigger id and its retries) and the findings about it.
-    func reconcile(root: TriggerID, key: JobKey, scheduledFor: Date, source: TriggerSource, expected: Bool)
-        -> (AuditRow, [AuditDiscrepancy])
+    /// The row of one run (a root trigger id and its retries), the findings about it and — with
+    /// `pricing` — its billing (``checkBilling(_:row:charges:completion:trigger:pricing:into:)`` of
+    /// each id, from the events looked up once for both).
+    func reconcile(root: TriggerID, key: JobKey, scheduledFor: Date, source: TriggerSource, expected: Bool, pricing: PricingSchedule? = nil)
+        -> ReconciledRun
     {
-        let chain = [root] + (retriesOf(root))
+        let retries = retriesOf(root)
         var findings: [AuditDiscrepancy] = []
+        var billing = AuditVerification.Billing()
+        var billingFindings: [AuditDiscrepancy] = []
         func finding(_ kind: AuditDiscrepancy.Kind, _ id: TriggerID, _ detail: String) {
             findings.append(AuditDiscrepancy(kind, id, job: key, scheduledFor: scheduledFor, detail: detail))
         }
@@ -15,10 +19,16 @@ extension AuditReconciler {
         var charged = Millicredits.zero
         // The newest attempt the log knows of, and what became of it.
         var latest: AuditOutcome?
-        for id in chain {
+        // The root, then its retries by attempt (no array built for the root alone).
+        for index in 0...retries.count {
+            let id = index == 0 ? root : retries[index - 1]
             let completions = log.completions[id] ?? []
             let trigger = log.triggers[id]
             let charges = log.charges[id] ?? []
+            if let pricing {
+                billingFindings += checkBilling(id, job: key, scheduledFor: scheduledFor, charges: charges, completion: completions.first,
+                                                trigger: trigger, pricing: pricing, into: &billing)
+            }
             if let first = completions.first {
                 attempts += 1
                 duration = (duration ?? 0) + first.event.durationMilliseconds
@@ -66,12 +76,13 @@ extension AuditReconciler {
         }
         let row = AuditRow(job: key, triggerId: root, scheduledFor: scheduledFor, source: source, expected: expected, outcome: outcome,
                            attempts: attempts, durationMilliseconds: duration, charged: charged, findings: findings.map(\.kind))
-        return (row, findings)
+        return ReconciledRun(row: row, findings: findings, billing: billing, billingFindings: billingFindings)
     }
 
     /// Retry ids of a root, by attempt.
     func retriesOf(_ root: TriggerID) -> [TriggerID] {
-        guard let list = retryIDs[root] else { return [] }
+        // Most logs have few retries or none: no hashing of the root then.
+        guard !retryIDs.isEmpty, let list = retryIDs[root] else { return [] }
         return list.keys.sorted().map { list[$0]! }
     }
 
@@ -105,4 +116,13 @@ extension AuditReconciler {
         let start = max(trigger.time, trigger.event.notBefore ?? trigger.time)
         return start.addingTimeInterval(Double(timeout) + Self.slackSeconds)
     }
+}
+
+/// One run as ``AuditReconciler`` reconciled it: its row and findings, and (when verifying) the
+/// billing of its ids with the billing findings.
+struct ReconciledRun: Sendable {
+    var row: AuditRow
+    var findings: [AuditDiscrepancy]
+    var billing: AuditVerification.Billing
+    var billingFindings: [AuditDiscrepancy]
 }

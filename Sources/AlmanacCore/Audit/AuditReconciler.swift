@@ -113,13 +113,26 @@ public struct AuditReconciler: Sendable {
 
     /// The runs of `app` (one `job`, or all) whose fire time (or request time) is in `[from, to)`.
     public func runs(app: String, job: String? = nil, from: Date, to: Date) -> AuditRunsReport {
+        var minuteNames = MinuteNames()
+        let runs = reconcileApp(app, job: job, from: from, to: to, pricing: nil, minuteNames: &minuteNames)
+        return AuditRunsReport(app: app, job: job, from: from, to: to, asOf: asOf, zone: zone(of: app), rows: runs.rows, discrepancies: runs.findings)
+    }
+
+    /// The rows of `app`'s runs in `[from, to)` (sorted as reports list them), their findings
+    /// (sorted), and — with `pricing` — the billing of each run's ids added up, with the billing
+    /// findings in row order (``verify(from:to:pricing:)``'s order).
+    func reconcileApp(_ app: String, job: String?, from: Date, to: Date, pricing: PricingSchedule?, minuteNames: inout MinuteNames)
+        -> (rows: [AuditRow], findings: [AuditDiscrepancy], billing: AuditVerification.Billing, billingFindings: [AuditDiscrepancy])
+    {
         var candidates: [TriggerID: (key: JobKey, at: Date, source: TriggerSource, expected: Bool)] = [:]
         let jobNames = Set(timeline.epochs[app]?.keys.map { $0 } ?? [])
         for name in jobNames where job == nil || name == job {
             let account = timeline.accounts[app] ?? ""
             let key = JobKey(account: account, app: app, job: name)
+            // `TriggerID.scheduled(key, at: minute)`, with the key and each minute formatted once.
+            let prefix = "\(key)@"
             for minute in fireTimes(app: app, job: name, from: from, to: to) {
-                let id = TriggerID.scheduled(key, at: minute)
+                let id = TriggerID(prefix + minuteNames.name(of: minute))
                 candidates[id] = (key, minute, .scheduled, true)
             }
         }
@@ -127,15 +140,24 @@ public struct AuditReconciler: Sendable {
             guard let info = describe(root), job == nil || info.key.job == job, from <= info.at, info.at < to else { continue }
             candidates[root] = (info.key, info.at, info.source, false)
         }
-        var rows: [AuditRow] = []
+        var runs: [ReconciledRun] = []
+        runs.reserveCapacity(candidates.count)
         var findings: [AuditDiscrepancy] = []
         for (root, c) in candidates {
-            let (row, found) = reconcile(root: root, key: c.key, scheduledFor: c.at, source: c.source, expected: c.expected)
-            rows.append(row)
-            findings += found
+            let run = reconcile(root: root, key: c.key, scheduledFor: c.at, source: c.source, expected: c.expected, pricing: pricing)
+            findings += run.findings
+            runs.append(run)
         }
-        rows.sort { ($0.scheduledFor, $0.job.job, $0.triggerId.rawValue) < ($1.scheduledFor, $1.job.job, $1.triggerId.rawValue) }
-        return AuditRunsReport(app: app, job: job, from: from, to: to, asOf: asOf, zone: zone(of: app), rows: rows, discrepancies: findings.sorted())
+        runs.sort { ($0.row.scheduledFor, $0.row.job.job, $0.row.triggerId.rawValue) < ($1.row.scheduledFor, $1.row.job.job, $1.row.triggerId.rawValue) }
+        var billing = AuditVerification.Billing()
+        var billingFindings: [AuditDiscrepancy] = []
+        if pricing != nil {
+            for run in runs {
+                billing.add(run.billing)
+                billingFindings += run.billingFindings
+            }
+        }
+        return (runs.map(\.row), findings.sorted(), billing, billingFindings)
     }
 
     /// The app's IANA zone as last configured (UTC when unknown).

@@ -86,15 +86,13 @@ extension AuditReconciler {
         let chunks = ParallelChunks.split(apps, chunks: 4 * max(1, ProcessInfo.processInfo.activeProcessorCount))
         let partials = ParallelChunks.map(chunks) { chunk in
             var partial = Partial()
+            var minuteNames = MinuteNames()
             for app in chunk {
-                let report = self.runs(app: app, from: start, to: end)
+                let report = reconcileApp(app, job: nil, from: start, to: end, pricing: pricing, minuteNames: &minuteNames)
                 partial.runs += report.rows.count
-                partial.findings += report.discrepancies
-                for row in report.rows {
-                    for id in [row.triggerId] + retriesOf(row.triggerId) {
-                        partial.findings += checkBilling(id, row: row, pricing: pricing, into: &partial.billing)
-                    }
-                }
+                partial.findings += report.findings
+                partial.findings += report.billingFindings
+                partial.billing.add(report.billing)
             }
             return partial
         }
@@ -112,21 +110,24 @@ extension AuditReconciler {
                                  discrepancies: findings.sorted(), counts: log.counts)
     }
 
-    /// Adds one trigger id's charge and priced completion; returns conflicting or mispriced findings.
-    private func checkBilling(_ id: TriggerID, row: AuditRow, pricing: PricingSchedule, into billing: inout AuditVerification.Billing) -> [AuditDiscrepancy] {
+    /// Adds one trigger id's charge and priced completion (its events as looked up by
+    /// ``reconcile(root:key:scheduledFor:source:expected:pricing:)``); returns conflicting or
+    /// mispriced findings about the run of `job` at `scheduledFor`.
+    func checkBilling(_ id: TriggerID, job rowJob: JobKey, scheduledFor: Date, charges: [AuditLog.Stamped<CreditsCharged>],
+                      completion: AuditLog.Stamped<JobCompleted>?, trigger: AuditLog.Stamped<JobTriggered>?,
+                      pricing: PricingSchedule, into billing: inout AuditVerification.Billing) -> [AuditDiscrepancy] {
         var findings: [AuditDiscrepancy] = []
-        let charges = log.charges[id] ?? []
         if let first = charges.first {
             billing.charges += 1
             billing.charged = billing.charged + first.event.total
             billing.duplicateCopies += charges.count - 1
             for copy in charges.dropFirst() where copy.event.lineItems != first.event.lineItems || copy.event.total != first.event.total
                 || copy.event.pricingVersion != first.event.pricingVersion {
-                findings.append(AuditDiscrepancy(.conflictingCharge, id, job: row.job, scheduledFor: row.scheduledFor,
+                findings.append(AuditDiscrepancy(.conflictingCharge, id, job: rowJob, scheduledFor: scheduledFor,
                                                  detail: "copy at \(copy.position) charges \(copy.event.total) credits, the first (\(first.position)) \(first.event.total)"))
             }
         }
-        guard let completion = log.completions[id]?.first else { return findings }
+        guard let completion else { return findings }
         billing.completions += 1
         let job = completion.event.job
         guard let complexity = timeline.epoch(app: job.app, job: job.job, at: completion.time)?.job.config.complexity else {
@@ -134,11 +135,11 @@ extension AuditReconciler {
             billing.priced = billing.priced + (charges.first?.event.total ?? .zero)
             return findings
         }
-        let table = pricing.table(at: log.triggers[id]?.event.scheduledFor ?? row.scheduledFor)
+        let table = pricing.table(at: trigger?.event.scheduledFor ?? scheduledFor)
         let priced = Pricer.charge(for: completion.event, complexity: complexity, table: table)
         billing.priced = billing.priced + priced.total
         if let first = charges.first, first.event.total != priced.total {
-            findings.append(AuditDiscrepancy(.mispricedCharge, id, job: row.job, scheduledFor: row.scheduledFor,
+            findings.append(AuditDiscrepancy(.mispricedCharge, id, job: rowJob, scheduledFor: scheduledFor,
                                              detail: "charged \(first.event.total) credits (\(first.event.pricingVersion)); the completion priced by \(table.version) at complexity \(complexity) costs \(priced.total)"))
         }
         return findings
