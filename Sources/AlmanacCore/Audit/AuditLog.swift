@@ -91,6 +91,15 @@ public struct AuditLog: Sendable {
 
     private var changesSorted = true
 
+    /// The reconciler's index of the trigger ids kept in ``triggers`` (the ``AuditRootIndex`` its
+    /// first pass over them would build), noted as each trigger is first read: by the replay's
+    /// lanes, in parallel with fetching, so ``AuditReconciler`` only adds the other events' ids.
+    private(set) var triggerIndex = AuditRootIndex()
+    /// False once two copies of a trigger id named different apps (after a merge the index would
+    /// hold the id under both, ``triggers`` only the kept copy's): ``AuditReconciler`` then builds
+    /// it from ``triggers`` instead.
+    private(set) var triggerIndexExact = true
+
     public init() {}
 
     /// Adds one decoded event read at `position`.
@@ -109,7 +118,11 @@ public struct AuditLog: Sendable {
             if let last = changes.last, (last.time, last.position) > (time, position) { changesSorted = false }
             changes.append(Change(time: time, position: position, envelope: envelope))
         case .jobTriggered(let e):
-            Self.keepFirst(&triggers[e.triggerId], Stamped(event: e, time: time, position: position))
+            if Self.keepFirst(&triggers[e.triggerId], Stamped(event: e, time: time, position: position)) {
+                triggerIndex.note(e.triggerId, app: e.job.app)
+            } else if triggers[e.triggerId]?.event.job.app != e.job.app {
+                triggerIndexExact = false
+            }
         case .jobCompleted(let e):
             completions[e.triggerId, default: []].append(Stamped(event: e, time: time, position: position))
         case .jobSkipped(let e):
@@ -125,14 +138,24 @@ public struct AuditLog: Sendable {
 
     /// Stores `value` unless the slot holds one: one hash lookup (the dictionary's in-place
     /// accessor) instead of a lookup and an insert.
-    private static func keepFirst<Value>(_ slot: inout Value?, _ value: @autoclosure () -> Value) {
-        if slot == nil { slot = value() }
+    /// - Returns: whether `value` was stored (the slot was empty).
+    @discardableResult
+    private static func keepFirst<Value>(_ slot: inout Value?, _ value: @autoclosure () -> Value) -> Bool {
+        guard slot == nil else { return false }
+        slot = value()
+        return true
     }
 
     /// Stores `value` unless the slot holds one earlier in the log (one hash lookup).
-    private static func keepEarliest<Event>(_ slot: inout Stamped<Event>?, _ value: Stamped<Event>) {
-        if let current = slot, current.position <= value.position { return }
-        slot = value
+    /// - Returns: false when the slot held a copy that `agree` says differs from `value`.
+    private static func keepEarliest<Event>(_ slot: inout Stamped<Event>?, _ value: Stamped<Event>, agree: (Event, Event) -> Bool) -> Bool {
+        guard let current = slot else {
+            slot = value
+            return true
+        }
+        let agreed = agree(current.event, value.event)
+        if value.position < current.position { slot = value }
+        return agreed
     }
 
     /// Counts a message that is not a valid Almanac event (it is in the dlq, or should be).
@@ -153,8 +176,10 @@ public struct AuditLog: Sendable {
             changes.append(change)
         }
         if !other.changesSorted { changesSorted = false }
-        Self.mergeEarliest(&triggers, &other.triggers)
-        Self.mergeEarliest(&skips, &other.skips)
+        let sameApps = Self.mergeEarliest(&triggers, &other.triggers) { $0.job.app == $1.job.app }
+        triggerIndex.add(other.triggerIndex)
+        triggerIndexExact = triggerIndexExact && other.triggerIndexExact && sameApps
+        Self.mergeEarliest(&skips, &other.skips) { _, _ in true }
         Self.concatenate(&completions, &other.completions)
         Self.concatenate(&charges, &other.charges)
         for (minute, time) in other.ticks where ticks[minute].map({ time < $0 }) ?? true { ticks[minute] = time }
@@ -168,11 +193,16 @@ public struct AuditLog: Sendable {
 
     /// `mine` ← for every id the earlier of the two (a symmetric rule, so the larger dictionary
     /// is kept and the smaller walked); `theirs` is left with the leftovers.
-    private static func mergeEarliest<Event>(_ mine: inout [TriggerID: Stamped<Event>], _ theirs: inout [TriggerID: Stamped<Event>]) {
+    /// - Returns: false when `agree` said two copies of an id differ.
+    @discardableResult
+    private static func mergeEarliest<Event>(_ mine: inout [TriggerID: Stamped<Event>], _ theirs: inout [TriggerID: Stamped<Event>],
+                                             agree: (Event, Event) -> Bool) -> Bool {
         if theirs.count > mine.count { swap(&mine, &theirs) }
-        guard !theirs.isEmpty else { return }
+        guard !theirs.isEmpty else { return true }
         mine.reserveCapacity(mine.count + theirs.count)
-        for (id, stamped) in theirs { keepEarliest(&mine[id], stamped) }
+        var agreed = true
+        for (id, stamped) in theirs where !keepEarliest(&mine[id], stamped, agree: agree) { agreed = false }
+        return agreed
     }
 
     /// `mine` ← per id, `mine`'s list then `theirs`'s (walking the smaller dictionary).

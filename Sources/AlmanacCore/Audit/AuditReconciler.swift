@@ -37,30 +37,32 @@ public struct AuditReconciler: Sendable {
         tickTimes = log.ticks.values.sorted()
         lastTick = log.lastTick
         firstTick = log.ticks.keys.min()
-        // Passes run side by side — every trigger id; the ids of skips and completions; those of
-        // charges (mostly their trigger's, already noted) — and are added in that order.
-        // An attempt-1 id noted with its trigger for the same app would only insert the same root
-        // into the same set again: skipped (a lookup instead of a split and an insert). Retry ids
-        // are always noted, so later notes of an attempt still win.
-        @Sendable func noted(_ id: TriggerID, app: String) -> Bool {
-            log.triggers[id]?.event.job.app == app && !id.rawValue.utf8.contains(UInt8(ascii: "~"))
+        // The trigger ids' pass was built while reading (``AuditLog/triggerIndex``) unless two
+        // copies of a trigger named different apps. The two other passes — the ids of skips and
+        // completions; those of charges (mostly their trigger's) — run side by side and are added
+        // in that order. An id already noted as a root of the same app would only be inserted
+        // into the same set again: skipped (a lookup in the app's set instead of a split and an
+        // insert). Retry ids are never roots, so they are always noted and later notes still win.
+        var index: AuditRootIndex
+        if log.triggerIndexExact {
+            index = log.triggerIndex
+        } else {
+            index = AuditRootIndex()
+            for (id, t) in log.triggers { index.note(id, app: t.event.job.app) }
         }
-        let passes = ParallelChunks.map([0, 1, 2]) { pass in
-            var index = AuditRootIndex()
-            switch pass {
-            case 0:
-                for (id, t) in log.triggers { index.note(id, app: t.event.job.app) }
-            case 1:
-                for (id, s) in log.skips where !noted(id, app: s.event.job.app) { index.note(id, app: s.event.job.app) }
-                for (id, list) in log.completions where !noted(id, app: list[0].event.job.app) { index.note(id, app: list[0].event.job.app) }
-            default:
-                for (id, list) in log.charges where !noted(id, app: list[0].event.app) { index.note(id, app: list[0].event.app) }
+        let base = index
+        let passes = ParallelChunks.map([1, 2]) { pass in
+            var later = AuditRootIndex()
+            if pass == 1 {
+                for (id, s) in log.skips where !base.hasRoot(id, app: s.event.job.app) { later.note(id, app: s.event.job.app) }
+                for (id, list) in log.completions where !base.hasRoot(id, app: list[0].event.job.app) { later.note(id, app: list[0].event.job.app) }
+            } else {
+                for (id, list) in log.charges where !base.hasRoot(id, app: list[0].event.app) { later.note(id, app: list[0].event.app) }
             }
-            return index
+            return later
         }
-        var index = passes[0]
+        index.add(passes[0])
         index.add(passes[1])
-        index.add(passes[2])
         roots = index.roots
         retryIDs = index.retries
     }

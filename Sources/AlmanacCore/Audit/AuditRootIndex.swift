@@ -14,9 +14,28 @@ struct AuditRootIndex: Sendable {
         if attempt > 1 { retries[root, default: [:]][attempt] = id }
     }
 
+    /// Whether `id` is a root noted for `app`: noting it again (an attempt-1 id) changes nothing.
+    func hasRoot(_ id: TriggerID, app: String) -> Bool {
+        roots[app]?.contains(id) ?? false
+    }
+
     /// Adds a later pass: roots joined, its retry ids winning over this one's for the same attempt.
     mutating func add(_ later: AuditRootIndex) {
-        for (app, ids) in later.roots { roots[app, default: []].formUnion(ids) }
+        for (app, ids) in later.roots {
+            // A new app's set is taken as it is; otherwise the smaller set is walked.
+            guard var mine = roots.removeValue(forKey: app) else {
+                roots[app] = ids
+                continue
+            }
+            if mine.count < ids.count {
+                var theirs = ids
+                theirs.formUnion(mine)
+                mine = theirs
+            } else {
+                mine.formUnion(ids)
+            }
+            roots[app] = mine
+        }
         for (root, attempts) in later.retries { retries[root, default: [:]].merge(attempts) { _, later in later } }
     }
 }
