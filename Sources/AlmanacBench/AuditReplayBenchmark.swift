@@ -14,6 +14,8 @@ struct AuditReplayBenchmark: AsyncParsableCommand {
     @Option(help: "Events in the log.") var events = 1_000_000
     @Option(help: "Repetitions of each side.") var reps = 3
     @Option(help: "Consumers reading side by side (default: AuditReplay's).") var lanes: Int?
+    @Option(help: "Records handed to the producer at once.") var chunk = 100_000
+    @Option(help: "The producer's linger.ms.") var lingerMs = 100
 
     func run() async throws {
         let logger = KafkaBench.logger
@@ -24,7 +26,9 @@ struct AuditReplayBenchmark: AsyncParsableCommand {
         topics.partitions = ["config": 6, "control": 6, "ticks": 64, "triggers": wide, "executions": wide, "charges": wide, "dlq": 1]
         for spec in topics.specifications { try cluster.createTopic(spec.name, partitions: spec.partitions) }
         let kafka = KafkaConfiguration(bootstrapServers: cluster.bootstrapServers)
-        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: kafka), logger: logger)
+        var producerConfiguration = KafkaProducerConfiguration(client: kafka)
+        producerConfiguration.linger = .milliseconds(lingerMs)
+        let producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
         let publisher = EventPublisher(producer: producer, topics: topics, source: "bench")
 
         Bench.log("producing \(events) events")
@@ -42,7 +46,7 @@ struct AuditReplayBenchmark: AsyncParsableCommand {
             bytes += record.value.count
             batch.append(record)
             produced += 1
-            if batch.count == 10_000 {
+            if batch.count == chunk {
                 try await producer.sendAll(batch)
                 batch.removeAll(keepingCapacity: true)
             }
@@ -95,17 +99,21 @@ struct AuditReplayBenchmark: AsyncParsableCommand {
         var audit: [Double] = []
         var decode: [Double] = []
         for rep in 0..<reps {
+            let decodeCPU = WorkerBenchmark.cpuSeconds()
             decode.append(Double(events) / (try await decodeOnly(replay: replay, total: total)))
+            let cpu = WorkerBenchmark.cpuSeconds()
             let began = Bench.nanoseconds()
             let log = try await replay.read()
             let readSeconds = Double(Bench.nanoseconds() - began) / 1e9
+            let readCPU = WorkerBenchmark.cpuSeconds() - cpu
             let reconciler = AuditReconciler(log)
             let indexSeconds = Double(Bench.nanoseconds() - began) / 1e9 - readSeconds
             let result = reconciler.verify(pricing: PricingSchedule([.standard]))
             let seconds = Double(Bench.nanoseconds() - began) / 1e9
+            let totalCPU = WorkerBenchmark.cpuSeconds() - cpu
             guard log.counts.messages == events, log.counts.undecodable == 0 else { Bench.fail("replayed \(log.counts.messages) of \(events)") }
             audit.append(Double(events) / seconds)
-            Bench.log("rep \(rep + 1): audit verify \(Int(audit.last!)) ev/s (\(result.runs) runs, \(result.discrepancies.count) discrepancies\(result.discrepancies.first.map { ", e.g. \($0)" } ?? ""); read \(String(format: "%.2f", readSeconds)) s, reconcile \(String(format: "%.2f", seconds - readSeconds)) s of which index \(String(format: "%.2f", indexSeconds)) s), decode only \(Int(decode.last!)) ev/s")
+            Bench.log("rep \(rep + 1): audit verify \(Int(audit.last!)) ev/s (\(result.runs) runs, \(result.discrepancies.count) discrepancies\(result.discrepancies.first.map { ", e.g. \($0)" } ?? ""); read \(String(format: "%.2f", readSeconds)) s, reconcile \(String(format: "%.2f", seconds - readSeconds)) s of which index \(String(format: "%.2f", indexSeconds)) s; CPU s: read \(String(format: "%.2f", readCPU)), reconcile \(String(format: "%.2f", totalCPU - readCPU))), decode only \(Int(decode.last!)) ev/s (\(String(format: "%.2f", cpu - decodeCPU)) CPU s)")
         }
         await producer.shutdown()
         BenchResult(name: "audit.replay", unit: "events/s", samples: audit,

@@ -43,7 +43,13 @@ public struct AuditReplay: Sendable {
         var triggersComplete = true
         let triggers = topics.triggers
         let reader = LogSnapshotReader(kafka: kafka, topics: replayedTopics, logger: logger)
-        var parts = try await reader.replay(lanes: lanes, makePart: { AuditLog() }, snapshot: { snapshot in
+        let (executions, charges) = (topics.executions, topics.charges)
+        var parts = try await reader.replay(lanes: lanes, makeLanePart: { messages in
+            // Reserved once: growing the dictionaries rehashed every id ~2 times over.
+            var log = AuditLog()
+            log.reserveCapacity(triggers: Int(messages[triggers] ?? 0), executions: Int(messages[executions] ?? 0), charges: Int(messages[charges] ?? 0))
+            return log
+        }, snapshot: { snapshot in
             triggersComplete = snapshot.low.allSatisfy { $0.key.topic != triggers || $0.value == 0 }
         }, progress: progress, handle: Self.add)
         var log = parts.removeLast()

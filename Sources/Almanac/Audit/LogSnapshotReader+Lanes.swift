@@ -25,6 +25,17 @@ extension LogSnapshotReader {
         snapshot: (Snapshot) -> Void = { _ in }, progress: (Progress) -> Void = { _ in },
         handle: @escaping @Sendable (inout Part, KafkaMessageView) -> Void
     ) async throws -> [Part] {
+        try await replay(lanes: lanes, makeLanePart: { _ in makePart() }, snapshot: snapshot, progress: progress, handle: handle)
+    }
+
+    /// ``replay(lanes:makePart:snapshot:progress:handle:)``, with each lane's `Part` made knowing
+    /// how many messages the lane will read from each topic (topic name → messages), so a part can
+    /// reserve its storage once instead of growing (and rehashing) as it fills.
+    public func replay<Part: Sendable>(
+        lanes: Int, makeLanePart: @escaping @Sendable (_ messagesByTopic: [String: Int64]) -> Part,
+        snapshot: (Snapshot) -> Void = { _ in }, progress: (Progress) -> Void = { _ in },
+        handle: @escaping @Sendable (inout Part, KafkaMessageView) -> Void
+    ) async throws -> [Part] {
         let admin = try KafkaAdmin(configuration: kafka, logger: logger)
         let described = try await admin.describeTopics()
         var partitions: [KafkaTopicPartition] = []
@@ -45,11 +56,13 @@ extension LogSnapshotReader {
         let read = LaneCounter()
         func state() -> Progress { Progress(read: read.value, total: total, partitions: partitions.count) }
         progress(state())
-        guard !work.isEmpty else { return [makePart()] }
+        guard !work.isEmpty else { return [makeLanePart([:])] }
         let assignment = LaneBalancer.balance(work, lanes: lanes)
+        let weights = Dictionary(uniqueKeysWithValues: work.map { ($0.key, $0.weight) })
         let parts = try await withThrowingTaskGroup(of: (Int, Part)?.self) { group in
             for (index, share) in assignment.enumerated() {
-                group.addTask { (index, try await readLane(share, ends: ends, part: makePart(), read: read, handle: handle)) }
+                let messagesByTopic = share.reduce(into: [String: Int64]()) { $0[$1.topic, default: 0] += weights[$1] ?? 0 }
+                group.addTask { (index, try await readLane(share, starts: low, ends: ends, part: makeLanePart(messagesByTopic), read: read, handle: handle)) }
             }
             // A ticker child for `progress`, which is not Sendable and so is called here only.
             group.addTask { try? await Task.sleep(for: .milliseconds(250)); return nil }
@@ -72,9 +85,9 @@ extension LogSnapshotReader {
         return parts
     }
 
-    /// One lane: its own consumer, assigned `partitions` from the beginning, read to `ends`.
+    /// One lane: its own consumer, assigned `partitions` from `starts` (their low offsets), read to `ends`.
     private func readLane<Part: Sendable>(
-        _ partitions: [KafkaTopicPartition], ends: [KafkaTopicPartition: Int64], part: Part, read: LaneCounter,
+        _ partitions: [KafkaTopicPartition], starts: [KafkaTopicPartition: Int64], ends: [KafkaTopicPartition: Int64], part: Part, read: LaneCounter,
         handle: @escaping @Sendable (inout Part, KafkaMessageView) -> Void
     ) async throws -> Part {
         var configuration = KafkaConsumerConfiguration(client: kafka)
@@ -82,7 +95,12 @@ extension LogSnapshotReader {
         let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
         do {
             let lane = LaneBox(SnapshotLaneState(part: part, partitions: partitions, ends: ends))
-            try consumer.assign(partitions.map { ($0, .beginning) })
+            // At the low offsets read above, not `.beginning`: a fresh consumer does not know the
+            // partitions' leader yet, and librdkafka 2.0.2 answers a logical offset's lookup that
+            // moves to the leader with a 500 ms retry ("migrating to new broker"), which made
+            // every replay start half a second late (BENCHMARKS.md, audit.replay). A head deleted
+            // since is handled by `auto.offset.reset` (earliest).
+            try consumer.assign(partitions.map { ($0, .offset(starts[$0] ?? 0)) })
             var lastMessage = ContinuousClock.now
             while !lane.state.withLock({ $0.isDone }) {
                 try Task.checkCancellation()

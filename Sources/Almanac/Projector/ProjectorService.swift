@@ -74,13 +74,16 @@ public struct ProjectorService: Service {
     /// - Throws: fatal Kafka errors.
     public func run() async throws {
         let partitions = try await self.partitions
-        for (tp, marks) in try await consumer.watermarks(partitions) {
+        let watermarks = try await consumer.watermarks(partitions)
+        for (tp, marks) in watermarks {
             store.setPosition(tp, atLeast: marks.low)
             if marks.low > 0 && tp.topic != topics.executions {
                 logger.warning("\(tp) has lost its head: offsets before \(marks.low) are gone (retention or the embedded broker's size limit); the projection misses them")
             }
         }
-        try consumer.assign(partitions.map { ($0, .beginning) })
+        // At the low offsets, not `.beginning`: no logical-offset lookup (librdkafka retries one
+        // that moves to the partition's leader after 500 ms).
+        try consumer.assign(partitions.map { ($0, .offset(watermarks[$0]?.low ?? 0)) })
         logger.info("projector reading \(partitions.count) partitions from the beginning")
         let deferred = DeferredControlEvents()
         await cancelWhenGracefulShutdownOrCancel {

@@ -90,7 +90,9 @@ enum ExecutionsIndex {
         let marks = try await consumer.watermarks(tps)
         let wanted = tps.filter { (marks[$0]?.high ?? 0) > (marks[$0]?.low ?? 0) }
         guard !wanted.isEmpty else { return }
-        try consumer.assign(wanted.map { ($0, .beginning) })
+        // At the low offsets, not `.beginning`: no logical-offset lookup (librdkafka retries one
+        // that moves to the partition's leader after 500 ms).
+        try consumer.assign(wanted.map { ($0, .offset(marks[$0]?.low ?? 0)) })
         var remaining = Set(wanted)
         while !remaining.isEmpty {
             try Task.checkCancellation()

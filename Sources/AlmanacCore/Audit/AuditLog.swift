@@ -102,6 +102,16 @@ public struct AuditLog: Sendable {
 
     public init() {}
 
+    /// Reserves room for the ids of the given numbers of messages of the `triggers`, `executions`
+    /// and `charges` topics (a replay knows them from the end offsets), so that filling the log
+    /// does not grow and rehash its dictionaries. Executions count for completions: `job.started`
+    /// and `job.skipped` share that topic, so this may reserve more than is used.
+    public mutating func reserveCapacity(triggers: Int, executions: Int, charges: Int) {
+        self.triggers.reserveCapacity(triggers)
+        completions.reserveCapacity(executions)
+        self.charges.reserveCapacity(charges)
+    }
+
     /// Adds one decoded event read at `position`.
     public mutating func add(_ envelope: EventEnvelope, at position: LogPosition) {
         tallied.messages += 1

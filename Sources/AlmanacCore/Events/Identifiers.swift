@@ -18,9 +18,23 @@ public struct JobKey: Hashable, Sendable, Codable, CustomStringConvertible, Comp
 /// scheduled `account/app/job@2026-03-02T13:00Z` (UTC, minute precision); follow-up
 /// `<parent>/<child job>#<n>`; retry `<trigger>~<attempt>`; manual: a UUID.
 public struct TriggerID: Hashable, Sendable, Codable, CustomStringConvertible, Comparable {
-    public var rawValue: String
-    public init(_ rawValue: String) { self.rawValue = rawValue }
-    public init(from decoder: any Decoder) throws { rawValue = try decoder.singleValueContainer().decode(String.self) }
+    /// The id's text (DESIGN.md §3).
+    public var rawValue: String {
+        didSet { hash = rawValue.hashValue }
+    }
+    /// `rawValue.hashValue` (Swift's per-process seeded SipHash, so no easier to flood than a
+    /// `String` key), computed once: an audit looks each id up in several dictionaries of
+    /// hundreds of thousands of ids, and hashing the text (~40 bytes) for every lookup, then
+    /// comparing it byte by byte with every key its probe passed, was most of that work.
+    private var hash: Int
+
+    public init(_ rawValue: String) {
+        self.rawValue = rawValue
+        hash = rawValue.hashValue
+    }
+    public init(from decoder: any Decoder) throws { self.init(try decoder.singleValueContainer().decode(String.self)) }
+    public static func == (lhs: TriggerID, rhs: TriggerID) -> Bool { lhs.hash == rhs.hash && lhs.rawValue == rhs.rawValue }
+    public func hash(into hasher: inout Hasher) { hasher.combine(hash) }
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(rawValue)

@@ -73,4 +73,23 @@ import Testing
         reversed.finish()
         Self.expectSame(reversed, whole)
     }
+
+    /// A log whose dictionaries were reserved up front (as the replay's lanes do) collects and
+    /// merges exactly what an unreserved one does, however far off the reservation is.
+    @Test(arguments: [0, 5, 100_000])
+    func reservedLog_collectsAndMergesTheSame(reserved: Int) {
+        let all = Self.entries()
+        var whole = Self.log(all)
+        whole.finish()
+        var big = AuditLog()
+        big.reserveCapacity(triggers: reserved, executions: reserved, charges: reserved)
+        for entry in all where entry.position.partition != 0 { big.add(entry.envelope, at: entry.position) }
+        var small = AuditLog()
+        small.reserveCapacity(triggers: reserved / 2, executions: reserved / 2, charges: reserved / 2)
+        for entry in all where entry.position.partition == 0 { small.add(entry.envelope, at: entry.position) }
+        big.merge(small)
+        big.finish()
+        Self.expectSame(big, whole)
+        #expect(big.triggers.count == 30)
+    }
 }
