@@ -37,14 +37,7 @@ extension LogSnapshotReader {
         handle: @escaping @Sendable (inout Part, KafkaMessageView) -> Void
     ) async throws -> [Part] {
         let admin = try KafkaAdmin(configuration: kafka, logger: logger)
-        let described = try await admin.describeTopics()
-        var partitions: [KafkaTopicPartition] = []
-        for topic in topics {
-            guard let count = described[topic], count > 0 else {
-                throw ChargeLogReaderError(reason: "topic \(topic) does not exist on \(kafka.bootstrapServers)")
-            }
-            partitions += (0..<count).map { KafkaTopicPartition(topic: topic, partition: Int32($0)) }
-        }
+        let partitions = try await self.partitions(admin)
         let ends = try await admin.endOffsets(partitions)
         let low = try await admin.startOffsets(partitions)
         snapshot(Snapshot(low: low, ends: ends))
@@ -90,9 +83,7 @@ extension LogSnapshotReader {
         _ partitions: [KafkaTopicPartition], starts: [KafkaTopicPartition: Int64], ends: [KafkaTopicPartition: Int64], part: Part, read: LaneCounter,
         handle: @escaping @Sendable (inout Part, KafkaMessageView) -> Void
     ) async throws -> Part {
-        var configuration = KafkaConsumerConfiguration(client: kafka)
-        configuration.client.clientID = "almanac-audit"
-        let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
+        let consumer = try makeConsumer()
         do {
             let lane = LaneBox(SnapshotLaneState(part: part, partitions: partitions, ends: ends))
             // At the low offsets read above, not `.beginning`: a fresh consumer does not know the

@@ -48,18 +48,9 @@ public struct LogSnapshotReader: Sendable {
     public func replay(snapshot: (Snapshot) -> Void = { _ in }, progress: (Progress) -> Void = { _ in },
                        _ handle: ([KafkaConsumerMessage]) throws -> Void) async throws -> Progress {
         let admin = try KafkaAdmin(configuration: kafka, logger: logger)
-        let described = try await admin.describeTopics()
-        var partitions: [KafkaTopicPartition] = []
-        for topic in topics {
-            guard let count = described[topic], count > 0 else {
-                throw ChargeLogReaderError(reason: "topic \(topic) does not exist on \(kafka.bootstrapServers)")
-            }
-            partitions += (0..<count).map { KafkaTopicPartition(topic: topic, partition: Int32($0)) }
-        }
+        let partitions = try await self.partitions(admin)
         let ends = try await admin.endOffsets(partitions)
-        var configuration = KafkaConsumerConfiguration(client: kafka)
-        configuration.client.clientID = "almanac-audit"
-        let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
+        let consumer = try makeConsumer()
         do {
             let marks = try await consumer.watermarks(partitions)
             snapshot(Snapshot(low: marks.mapValues(\.low), ends: ends))
@@ -116,5 +107,26 @@ public struct LogSnapshotReader: Sendable {
             await consumer.close()
             throw error
         }
+    }
+
+    /// Every partition of ``topics``, topic by topic.
+    /// - Throws: ``ChargeLogReaderError`` when a topic does not exist (or has no partitions).
+    func partitions(_ admin: KafkaAdmin) async throws -> [KafkaTopicPartition] {
+        let described = try await admin.describeTopics()
+        var partitions: [KafkaTopicPartition] = []
+        for topic in topics {
+            guard let count = described[topic], count > 0 else {
+                throw ChargeLogReaderError(reason: "topic \(topic) does not exist on \(kafka.bootstrapServers)")
+            }
+            partitions += (0..<count).map { KafkaTopicPartition(topic: topic, partition: Int32($0)) }
+        }
+        return partitions
+    }
+
+    /// An assign-only consumer (no group) with client id `almanac-audit`.
+    func makeConsumer() throws -> KafkaConsumer {
+        var configuration = KafkaConsumerConfiguration(client: kafka)
+        configuration.client.clientID = "almanac-audit"
+        return try KafkaConsumer(configuration: configuration, logger: logger)
     }
 }

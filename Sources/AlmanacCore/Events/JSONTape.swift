@@ -174,6 +174,7 @@ struct JSONTape {
             var escaped = false
             var nonASCII = false
             while true {
+                skipPlainBytes()
                 guard i < bytes.count else { return false }
                 let c = bytes[i]
                 if c == UInt8(ascii: "\"") { break }
@@ -208,6 +209,27 @@ struct JSONTape {
             tokens.append(Token(kind: .string, escaped: escaped, start: Int32(start), end: Int32(i), next: Int32(tokens.count + 1)))
             i += 1
             return true
+        }
+
+        /// Advances `i` over whole 8-byte words holding only plain string bytes (ASCII, not a
+        /// control, quote or backslash), tested together (SWAR, "Bit Twiddling Hacks": a zero byte
+        /// of `x` shows as a high bit of `(x - 0x01…01) & ~x & 0x80…80`); the byte loop decides
+        /// the rest. Most of an event's bytes are such string text.
+        @inline(__always) private mutating func skipPlainBytes() {
+            guard let base = bytes.baseAddress else { return }
+            let ones: UInt64 = 0x0101_0101_0101_0101
+            let highs: UInt64 = 0x8080_8080_8080_8080
+            while i + 8 <= bytes.count {
+                let word = UInt64(littleEndian: UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self))
+                let quote = word ^ (ones &* 0x22)
+                let backslash = word ^ (ones &* 0x5C)
+                let hasQuote = (quote &- ones) & ~quote & highs
+                let hasBackslash = (backslash &- ones) & ~backslash & highs
+                // A byte below 0x20, or one with its high bit set (non-ASCII): left to the byte loop.
+                let hasControl = (word &- ones &* 0x20) & ~word & highs
+                guard (hasQuote | hasBackslash | hasControl | (word & highs)) == 0 else { return }
+                i += 8
+            }
         }
 
         func hex4(at offset: Int) -> UInt32? {

@@ -5,22 +5,15 @@ import Testing
 /// `AuditLog.merge`: logs of parts read in parallel merge into what one log of every event holds,
 /// whichever part is larger.
 @Suite struct AuditLogMergeTests {
-    typealias Entry = (envelope: EventEnvelope, position: LogPosition)
+    typealias Entry = AuditLogBuilder.Entry
 
     /// Runs of 30 minutes: trigger, completion and charge, on 3 partitions of each topic; some
     /// triggers and completions written twice, on another partition. (For triggers written twice
     /// `merge` keeps the copy earliest by log position, `add` the first added: the test keeps both
     /// the same.)
     static func entries() -> [Entry] {
-        var result: [Entry] = []
-        var offsets: [String: Int64] = [:]
-        func add(_ event: AlmanacEvent, _ time: Date, partition: Int32) {
-            let topic = "almanac." + event.kind.topic
-            let key = "\(topic)/\(partition)"
-            result.append((EventEnvelope(source: "t", time: time, event: event),
-                           LogPosition(topic: topic, partition: partition, offset: offsets[key, default: 0])))
-            offsets[key, default: 0] += 1
-        }
+        var entries = AuditLogBuilder.PositionedEntries()
+        func add(_ event: AlmanacEvent, _ time: Date, partition: Int32) { entries.add(event, time, partition: partition) }
         let start = AuditLogBuilder.at("2026-03-02T13:00:00Z")
         for minute in 0..<30 {
             let at = start.addingTimeInterval(Double(minute * 60))
@@ -37,7 +30,7 @@ import Testing
             add(.creditsCharged(Pricer.charge(for: done, complexity: 1, table: .standard)), at.addingTimeInterval(2), partition: p)
             add(.tickCompleted(TickCompleted(minute: at, triggered: 1, skipped: 0, ticker: "t")), at.addingTimeInterval(1), partition: 0)
         }
-        return result
+        return entries.list
     }
 
     static func log(_ entries: some Sequence<Entry>) -> AuditLog {

@@ -9,6 +9,24 @@ struct AuditLogBuilder {
 
     static func at(_ text: String) -> Date { RFC3339.parse(text)! }
 
+    /// An event with where a replay read it.
+    typealias Entry = (envelope: EventEnvelope, position: LogPosition)
+
+    /// Events placed on partitions of their topics (`almanac.<topic>`), each partition's offsets
+    /// counting from 0: the input of tests that split a log into parts by partition.
+    struct PositionedEntries {
+        private(set) var list: [Entry] = []
+        private var offsets: [String: Int64] = [:]
+
+        mutating func add(_ event: AlmanacEvent, _ time: Date, partition: Int32) {
+            let topic = "almanac." + event.kind.topic
+            let key = "\(topic)/\(partition)"
+            list.append((EventEnvelope(source: "t", time: time, event: event),
+                         LogPosition(topic: topic, partition: partition, offset: offsets[key, default: 0])))
+            offsets[key, default: 0] += 1
+        }
+    }
+
     mutating func add(_ time: String, _ event: AlmanacEvent) {
         offset += 1
         log.add(EventEnvelope(source: "test", time: Self.at(time), event: event),

@@ -5,21 +5,14 @@ import Testing
 /// The trigger ids' index built by `AuditLog.add` as the lanes read (and joined by `merge`) gives
 /// the reconciler the index it would build at once from the whole log.
 @Suite struct AuditTriggerIndexTests {
-    typealias Entry = (envelope: EventEnvelope, position: LogPosition)
+    typealias Entry = AuditLogBuilder.Entry
 
     /// Two apps, retries, a manual id with only a completion and a charge, a skip, charges of
     /// retries, on three partitions of each topic; optionally a trigger id written again under
     /// another app.
     static func entries(conflictingApp: Bool = false) -> [Entry] {
-        var result: [Entry] = []
-        var offsets: [String: Int64] = [:]
-        func add(_ event: AlmanacEvent, _ time: Date, partition: Int32) {
-            let topic = "almanac." + event.kind.topic
-            let key = "\(topic)/\(partition)"
-            result.append((EventEnvelope(source: "t", time: time, event: event),
-                           LogPosition(topic: topic, partition: partition, offset: offsets[key, default: 0])))
-            offsets[key, default: 0] += 1
-        }
+        var entries = AuditLogBuilder.PositionedEntries()
+        func add(_ event: AlmanacEvent, _ time: Date, partition: Int32) { entries.add(event, time, partition: partition) }
         let start = AuditLogBuilder.at("2026-03-02T13:00:00Z")
         for minute in 0..<12 {
             let at = start.addingTimeInterval(Double(minute * 60))
@@ -52,7 +45,7 @@ import Testing
             let other = JobKey(account: "acct-b", app: "b", job: "job")
             add(.jobTriggered(JobTriggered(triggerId: id, job: other, scheduledFor: start, source: .scheduled)), start.addingTimeInterval(5), partition: 2)
         }
-        return result
+        return entries.list
     }
 
     static func log(_ entries: some Sequence<Entry>) -> AuditLog {

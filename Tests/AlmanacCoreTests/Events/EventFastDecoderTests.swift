@@ -156,6 +156,31 @@ import Testing
         for text in Self.edgeTexts { Self.check(Array(text.utf8)) }
     }
 
+    /// Strings are scanned 8 bytes at a time: a control byte, a quote, a backslash escape (valid
+    /// or not) or a non-ASCII byte (valid UTF-8 or not) at every position of strings of every
+    /// length around a word is read as the reference reads it.
+    @Test func fastPath_onSpecialBytesAtEveryPositionOfAString_agreesWithTheReference() {
+        let e = EventCodecRejectionTests.event
+        let specials: [[UInt8]] = [[0x00], [0x1F], [0x20], [0x7F], [0x80], [0xC3, 0xA9], [0xFF], [0x22],
+                                   Array(#"\""#.utf8), Array(#"\\"#.utf8), Array(#"\n"#.utf8), Array(#"\u00e9"#.utf8), Array(#"\x"#.utf8)]
+        // A free-text field (a pause's reason), so that every byte the reference accepts is kept.
+        let template = Array(e("almanac.schedule.paused", nil, #"{"app":"a","reason":"APPVALUE"}"#, "").utf8)
+        let placeholder = Array("APPVALUE".utf8)
+        guard let at = (0...(template.count - placeholder.count)).first(where: { Array(template[$0..<($0 + placeholder.count)]) == placeholder }) else {
+            Issue.record("no placeholder")
+            return
+        }
+        for length in 0..<26 {
+            for position in 0...length {
+                for special in specials {
+                    var app = Array(repeating: UInt8(ascii: "a"), count: length)
+                    app.insert(contentsOf: special, at: position)
+                    Self.check(Array(template[..<at]) + app + Array(template[(at + placeholder.count)...]))
+                }
+            }
+        }
+    }
+
     @Test func fastPath_whenNestedToTheLimit_agreesWithTheReference() {
         let e = EventCodecRejectionTests.event
         for depth in [61, 62, 63, 64] {
