@@ -44,7 +44,10 @@ extension WorkerService {
         }
         let completion = RunRecord.completion(of: trigger, executionId: executionId, result: result, startedAt: startedAt,
                                               finishedAt: finishedAt, followUps: followUps, problems: problems)
-        let derived = RunRecord.derived(from: completion, trigger: trigger, complexity: job.config.complexity, pricing: pricing,
+        // Priced by the complexity in force when the run completed (as `almanac audit verify`
+        // prices it, and as a recovery after a crash prices it again), not when it started.
+        let complexity = (state.job(trigger.job) ?? job).complexity(at: finishedAt)
+        let derived = RunRecord.derived(from: completion, trigger: trigger, complexity: complexity, pricing: pricing,
                                         retries: job.config.retries, retryBackoffSeconds: options.retryBackoffSeconds)
         var recorded = await publishUntilWritten(followUps.map { .jobTriggered($0) }, at: finishedAt, what: "follow-ups of \(trigger.triggerId)")
         if recorded {
@@ -95,14 +98,15 @@ extension WorkerService {
             await finishChore(item, epoch: epoch, written: written, context)
         case .recover(let item, let completion, let epoch):
             // The completion is in the log, so the run is over; its charge and retry may not be.
-            guard let job = store.state.job(item.trigger.job)?.config else {
+            guard let job = store.state.job(item.trigger.job) else {
                 // No longer configured: nothing to price it by, and a removed job is not charged.
                 logger.warning("trigger \(item.trigger.triggerId) completed before, but its job is no longer configured: charge not written again")
                 await finishChore(item, epoch: epoch, written: true, context)
                 return
             }
-            let events = RunRecord.derived(from: completion, trigger: item.trigger, complexity: job.complexity, pricing: pricing,
-                                           retries: job.retries, retryBackoffSeconds: options.retryBackoffSeconds)
+            // The complexity in force when it completed: the same charge as the first try wrote.
+            let events = RunRecord.derived(from: completion, trigger: item.trigger, complexity: job.complexity(at: completion.finishedAt),
+                                           pricing: pricing, retries: job.config.retries, retryBackoffSeconds: options.retryBackoffSeconds)
             logger.debug("trigger \(item.trigger.triggerId) completed before: writing its charge again (same chargeId)")
             let written = await publishUntilWritten(events, at: completion.finishedAt, what: "the charge of \(item.trigger.triggerId)")
             await finishChore(item, epoch: epoch, written: written, context)

@@ -64,9 +64,21 @@ extension SchedulerState {
             jobs[job.name] = JobState(
                 key: key, config: job, schedule: schedule,
                 scheduleEffectiveFrom: unchanged ? old!.scheduleEffectiveFrom : time,
-                pauseState: old?.pauseState ?? PauseState(), recentRuns: old?.recentRuns ?? [])
+                pauseState: old?.pauseState ?? PauseState(), recentRuns: old?.recentRuns ?? [],
+                complexityHistory: Self.complexityHistory(old?.complexityHistory ?? [], adding: job.complexity, at: time))
         }
         apps[config.app] = AppState(config: config, configuredAt: time, pauseState: previous?.pauseState ?? PauseState(), jobs: jobs)
+    }
+
+    /// `history` with `complexity` in force from `time` (kept sorted by time: configurations may
+    /// be applied out of time order), unless the value in force then is already `complexity`.
+    static func complexityHistory(_ history: [ComplexityChange], adding complexity: Int, at time: Date) -> [ComplexityChange] {
+        var history = history
+        let index = history.firstIndex { $0.from > time } ?? history.endIndex
+        if index > 0, history[index - 1].complexity == complexity { return history }
+        history.insert(ComplexityChange(from: time, complexity: complexity), at: index)
+        if history.count > complexityHistoryLimit { history.removeFirst(history.count - complexityHistoryLimit) }
+        return history
     }
 
     private mutating func toggle(_ e: ScheduleToggled, _ change: (inout PauseState) -> Void) -> ApplyOutcome {

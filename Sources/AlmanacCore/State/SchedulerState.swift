@@ -77,9 +77,35 @@ public struct SchedulerState: Sendable {
         public var scheduleEffectiveFrom: Date
         public var pauseState = PauseState()
         public var recentRuns: [RunRecord] = []
+        /// The job's `complexity` over time, oldest first: each value with the event time (UTC)
+        /// of the `app.configured` that set it; the last ``complexityHistoryLimit`` changes.
+        public var complexityHistory: [ComplexityChange] = []
         /// The pause in force now, if any.
         public var paused: Pause? { pauseState.current }
+
+        /// The base credits (1–10) in force at `instant` (UTC, by event time): what a run that
+        /// completed at `instant` is charged, as `almanac audit verify` prices it (the
+        /// configuration in force at the completion's time). Before the oldest change kept, the
+        /// oldest value; with no history, the current configuration's.
+        public func complexity(at instant: Date) -> Int {
+            complexityHistory.last(where: { $0.from <= instant })?.complexity ?? complexityHistory.first?.complexity ?? config.complexity
+        }
     }
+
+    /// A job's `complexity` from the event time of the configuration that set it.
+    public struct ComplexityChange: Sendable, Equatable {
+        /// Event time (UTC) of the `app.configured` that set it.
+        public var from: Date
+        public var complexity: Int
+        public init(from: Date, complexity: Int) {
+            self.from = from
+            self.complexity = complexity
+        }
+    }
+
+    /// How many complexity changes each job keeps (``JobState/complexityHistory``): enough to
+    /// price a run recovered after a crash by the value in force when it completed.
+    public static let complexityHistoryLimit = 16
 
     public struct AppState: Sendable {
         public var config: AppConfiguration
