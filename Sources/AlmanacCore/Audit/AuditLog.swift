@@ -55,7 +55,9 @@ public struct AuditLog: Sendable {
     public private(set) var changes: [Change] = []
     /// First copy of each trigger id.
     public private(set) var triggers: [TriggerID: Stamped<JobTriggered>] = [:]
-    /// Every `job.completed`, per trigger id, in log order (more than one is a finding).
+    /// Every `job.completed`, per trigger id, in log order (more than one is a finding), without
+    /// its `stdoutTail` and `stderrTail` (kept empty: the audit never reads a run's output, and up
+    /// to 64 KiB of each per run would make the log's memory grow with what jobs print).
     public private(set) var completions: [TriggerID: [Stamped<JobCompleted>]] = [:]
     /// First copy of each skip.
     public private(set) var skips: [TriggerID: Stamped<JobSkipped>] = [:]
@@ -133,7 +135,9 @@ public struct AuditLog: Sendable {
             } else if triggers[e.triggerId]?.event.job.app != e.job.app {
                 triggerIndexExact = false
             }
-        case .jobCompleted(let e):
+        case .jobCompleted(var e):
+            e.stdoutTail = ""
+            e.stderrTail = ""
             completions[e.triggerId, default: []].append(Stamped(event: e, time: time, position: position))
         case .jobSkipped(let e):
             Self.keepFirst(&skips[e.triggerId], Stamped(event: e, time: time, position: position))

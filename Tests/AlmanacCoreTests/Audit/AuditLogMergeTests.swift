@@ -85,4 +85,20 @@ import Testing
         Self.expectSame(big, whole)
         #expect(big.triggers.count == 30)
     }
+
+    /// The log keeps what the audit judges (status, usage, times) but not a run's output tails.
+    @Test func completions_areKeptWithoutTheirOutputTails() throws {
+        let at = AuditLogBuilder.at("2026-03-02T13:00:00Z")
+        let id = TriggerID.scheduled(AuditLogBuilder.key, at: at)
+        let tail = String(repeating: "x", count: 65_536)
+        let done = JobCompleted(triggerId: id, executionId: "e", job: AuditLogBuilder.key, status: .failed, attempt: 1, exitCode: 2,
+                                startedAt: at, finishedAt: at.addingTimeInterval(3), usage: RunUsage(emails: 2), stdoutTail: tail,
+                                stderrTail: tail, error: "exit code 2")
+        var log = AuditLog()
+        log.add(EventEnvelope(source: "t", time: at.addingTimeInterval(3), event: .jobCompleted(done)),
+                at: LogPosition(topic: "almanac.executions", partition: 0, offset: 0))
+        let kept = try #require(log.completions[id]?.first?.event)
+        #expect(kept.stdoutTail.isEmpty && kept.stderrTail.isEmpty)
+        #expect(kept.status == .failed && kept.usage == done.usage && kept.error == "exit code 2" && kept.finishedAt == done.finishedAt)
+    }
 }
