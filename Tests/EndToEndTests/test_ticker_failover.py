@@ -9,6 +9,8 @@ import threading
 import subprocess
 import time
 
+import pytest
+
 from conftest import ROOT, almanac_bin, by_type
 
 APP = "app: minutely\naccount: acct\njobs:\n  - name: beat\n    schedule: '*:*'\n    overlap: allow\n    command: ['/bin/true']\n"
@@ -69,6 +71,10 @@ def sim_now(dev) -> dt.datetime:
     return start + dt.timedelta(seconds=(time.time() - state["realAnchor"]) * state["speed"])
 
 
+# Alone: starved of CPU (two busy loops beside it, or the other tests under pytest-xdist), its
+# leaders can write no tick for minutes on end (each hangs in its first transactional write or in
+# initTransactions; seen in 2 of 3 runs beside two busy loops, none alone).
+@pytest.mark.alone
 def test_leader_killed_at_random_seconds_ten_times_no_minute_lost_or_doubled(dev_factory, tmp_path):
     """Issue 11, test 7: ten times, the leading ticker is killed with SIGKILL at a random second of
     a simulated minute and replaced by a new standby; over the whole run (about an hour of
