@@ -14,6 +14,11 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "alone: run after the others, with the machine to itself (ops/test runs the rest "
+                                       "two at a time with pytest-xdist)")
+
+
 def almanac_bin() -> str:
     return os.environ.get("ALMANAC_BIN", str(ROOT / ".build" / "debug" / "almanac"))
 

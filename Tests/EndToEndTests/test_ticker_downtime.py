@@ -6,7 +6,7 @@ import signal
 import time
 
 from conftest import by_type
-from test_ticker_failover import start_run, stop
+from test_ticker_failover import kill, start_run
 
 APPS = """app: downtime
 account: acct
@@ -61,7 +61,7 @@ def run_with_outage(dev_factory, tmp_path, speed: int, down_after_runs: int, dow
         ticker = start_run(dev, "--roles", "ticker")
         assert dev.finish(timeout=600) == 0, dev.stderr[-3000:]
     finally:
-        stop([worker, ticker])
+        kill([worker, ticker])
     return dev.events(), restarted_at
 
 

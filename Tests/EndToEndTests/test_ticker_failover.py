@@ -9,6 +9,8 @@ import threading
 import subprocess
 import time
 
+import pytest
+
 from conftest import ROOT, almanac_bin, by_type
 
 APP = "app: minutely\naccount: acct\njobs:\n  - name: beat\n    schedule: '*:*'\n    overlap: allow\n    command: ['/bin/true']\n"
@@ -41,6 +43,16 @@ def stop(procs):
             p.wait()
 
 
+def kill(procs):
+    """Ends `almanac run` processes once the dev, and with it the broker, is gone (or the test
+    failed): SIGTERM would only wait out their Kafka timeouts for a broker that is not coming back."""
+    for p in procs:
+        if p.poll() is None:
+            p.kill()
+    for p in procs:
+        p.wait()
+
+
 def minute_checks(events):
     ticks = [e["data"] for e in by_type(events, "almanac.tick.completed")]
     minutes = sorted(t["minute"] for t in ticks)
@@ -59,6 +71,10 @@ def sim_now(dev) -> dt.datetime:
     return start + dt.timedelta(seconds=(time.time() - state["realAnchor"]) * state["speed"])
 
 
+# Alone: starved of CPU (two busy loops beside it, or the other tests under pytest-xdist), its
+# leaders can write no tick for minutes on end (each hangs in its first transactional write or in
+# initTransactions; seen in 2 of 3 runs beside two busy loops, none alone).
+@pytest.mark.alone
 def test_leader_killed_at_random_seconds_ten_times_no_minute_lost_or_doubled(dev_factory, tmp_path):
     """Issue 11, test 7: ten times, the leading ticker is killed with SIGKILL at a random second of
     a simulated minute and replaced by a new standby; over the whole run (about an hour of
@@ -115,7 +131,7 @@ def test_leader_killed_at_random_seconds_ten_times_no_minute_lost_or_doubled(dev
             tickers = [*standby, replacement]
         assert dev.finish(timeout=400) == 0, dev.stderr[-3000:]
     finally:
-        stop(procs)
+        kill(procs)
     print(f"seed {seed}: takeovers after {takeovers} s")
     # The standby leads within the session timeout (6 s) plus a rebalance.
     assert max(takeovers) <= 15, (takeovers, seed)
@@ -152,7 +168,7 @@ def test_two_tickers_both_ticking_never_run_a_trigger_twice(dev_factory, tmp_pat
     try:
         assert dev.finish(timeout=200) == 0, dev.stderr[-3000:]
     finally:
-        stop(procs)
+        kill(procs)
     ticks, minutes, triggers, completed, charged = minute_checks(dev.events())
     assert len({t["ticker"] for t in ticks}) == 2
     assert max(triggers.values()) == 2, "both tickers should have written the same trigger ids"

@@ -47,7 +47,9 @@ public final class EventLogObserver: Service, Sendable {
         }
     }
 
-    /// Reads until every partition is at its current high watermark (used before printing the summary).
+    /// Reads until every partition is at its current high watermark (used before printing the
+    /// summary, once ``run()`` has returned: it polls itself, since messages written while the
+    /// session shut down — by other processes' roles, say — are not read by anyone else).
     public func drain(timeout: Duration = .seconds(30)) async {
         let deadline = ContinuousClock.now + timeout
         guard let marks = try? await consumer.watermarks(Array(consumer.assignment)) else { return }
@@ -56,7 +58,8 @@ public final class EventLogObserver: Service, Sendable {
                 marks.allSatisfy { tp, mark in mark.high <= (positions[tp] ?? mark.low) }
             }
             if done { break }
-            try? await Task.sleep(for: .milliseconds(50))
+            guard let messages = try? await consumer.poll(maxMessages: 1000, timeout: .milliseconds(50)) else { break }
+            handle(messages)
         }
     }
 

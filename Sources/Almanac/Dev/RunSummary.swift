@@ -13,7 +13,13 @@ public struct RunSummary: Sendable {
     public private(set) var jobs: [JobKey: JobLine] = [:]
     public private(set) var creditsByAccount: [String: Millicredits] = [:]
     public private(set) var chargeIDs: Set<TriggerID> = []
+    /// Triggers read without their completion or skip yet.
     public private(set) var openTriggers: Set<TriggerID> = []
+    /// Triggers whose completion or skip has been read. A copy of a trigger read after its
+    /// outcome does not open it again: tickers may write a trigger twice (split brain, a minute
+    /// re-planned after a failover; the worker runs it once), and the observer reads the triggers
+    /// and executions topics side by side, so an outcome can come before its trigger.
+    private var endedTriggers: Set<TriggerID> = []
     public private(set) var rejected = 0
 
     public init() {}
@@ -22,12 +28,14 @@ public struct RunSummary: Sendable {
         switch event {
         case .jobTriggered(let e):
             jobs[e.job, default: JobLine()].triggered += 1
-            openTriggers.insert(e.triggerId)
+            if !endedTriggers.contains(e.triggerId) { openTriggers.insert(e.triggerId) }
         case .jobCompleted(let e):
             if e.status == .succeeded { jobs[e.job, default: JobLine()].succeeded += 1 } else { jobs[e.job, default: JobLine()].failed += 1 }
+            endedTriggers.insert(e.triggerId)
             openTriggers.remove(e.triggerId)
         case .jobSkipped(let e):
             jobs[e.job, default: JobLine()].skipped += 1
+            endedTriggers.insert(e.triggerId)
             openTriggers.remove(e.triggerId)
         case .creditsCharged(let e):
             if chargeIDs.insert(e.chargeId).inserted { creditsByAccount[e.account, default: .zero] += e.total }
