@@ -1,7 +1,7 @@
 @testable import Almanac
 import AlmanacCore
 import Foundation
-import Kafka
+@testable import Kafka
 import Synchronization
 import Testing
 
@@ -222,6 +222,55 @@ import Testing
         #expect(c.admit(Self.item("a", offset: 5), overlap: .allow) == .attached)
         c.finish(a.0, outcome: .completed(Self.completion("a")))
         #expect(c.offsetsToCommit() == [Self.tp: 6])
+    }
+
+    static func message(offset: Int64, partition: KafkaTopicPartition = tp) -> KafkaConsumerMessage {
+        KafkaConsumerMessage(topicPartition: partition, offset: offset, key: nil, value: [], headers: [], timestampMilliseconds: nil)
+    }
+
+    /// A building partition is not paused at assignment (librdkafka can drop the fetch start of a
+    /// partition paused right after `assign`): it holds what arrives, asks for one pause once it
+    /// holds `holdBeforePause` messages, and is resumed when ready only if it was paused.
+    @Test func take_whileBuilding_holdsThenPausesOnce_andResumesOnlyWhatItPaused() async {
+        let c = WorkerCoordinator(limits: .init())
+        let other = KafkaTopicPartition(topic: "almanac.triggers", partition: 4)
+        let epoch = c.assigned([Self.tp, other])
+        let limit = WorkerCoordinatorState.holdBeforePause
+        var takes: [WorkerCoordinatorState.Take] = []
+        for offset in 0..<Int64(limit + 5) { takes.append(c.take(Self.message(offset: offset))) }
+        #expect(takes.filter { $0 == .hold(pause: true) }.count == 1)
+        #expect(takes[limit - 1] == .hold(pause: true))
+        #expect(takes.allSatisfy { $0 != .admit && $0 != .drop })
+        #expect(c.take(Self.message(offset: 0, partition: other)) == .hold(pause: false))
+        // A partition not assigned here is not ours.
+        #expect(c.take(Self.message(offset: 0, partition: KafkaTopicPartition(topic: "almanac.triggers", partition: 9))) == .drop)
+        let held = c.ready(Self.tp, index: PartitionIndex(), epoch: epoch)
+        #expect(held?.map(\.offset) == Array(0..<Int64(limit + 5)))
+        #expect(c.resumesWhenReady(Self.tp))
+        #expect(!c.resumesWhenReady(Self.tp))
+        #expect(c.ready(other, index: PartitionIndex(), epoch: epoch)?.count == 1)
+        #expect(!c.resumesWhenReady(other))
+        #expect(c.take(Self.message(offset: Int64(limit + 5))) == .admit)
+    }
+
+    /// A partition paused while building and revoked before it was ready is forgotten (the
+    /// service resumes every revoked partition); in its next assignment it pauses again once it
+    /// holds enough.
+    @Test func pausedWhileBuilding_thenRevoked_startsOverInTheNextAssignment() async {
+        let c = WorkerCoordinator(limits: .init())
+        let limit = WorkerCoordinatorState.holdBeforePause
+        let first = c.assigned([Self.tp])
+        for offset in 0..<Int64(limit) { _ = c.take(Self.message(offset: offset)) }
+        c.beginRevoke([Self.tp])
+        _ = c.drop([Self.tp])
+        #expect(c.ready(Self.tp, index: PartitionIndex(), epoch: first) == nil)
+        #expect(!c.resumesWhenReady(Self.tp))
+        let second = c.assigned([Self.tp])
+        var pauses = 0
+        for offset in 0..<Int64(limit) where c.take(Self.message(offset: offset)) == .hold(pause: true) { pauses += 1 }
+        #expect(pauses == 1)
+        #expect(c.ready(Self.tp, index: PartitionIndex(), epoch: second)?.count == limit)
+        #expect(c.resumesWhenReady(Self.tp))
     }
 
     @Test func ready_whenRevokedWhileTheIndexWasBuilt_isIgnored() async {

@@ -56,6 +56,7 @@ extension WorkerCoordinatorState {
             lastCommitted[tp] = nil
             building[tp] = nil
             held[tp] = nil
+            pausedWhileBuilding.remove(tp)
         }
         return offsets
     }

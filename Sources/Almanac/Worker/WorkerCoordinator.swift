@@ -96,6 +96,12 @@ struct WorkerCoordinatorState {
     private var epoch = 0
     /// Messages fetched for a partition that is still building, in offset order.
     var held: [KafkaTopicPartition: [KafkaConsumerMessage]] = [:]
+    /// Partitions whose fetching the service paused because they held ``holdBeforePause``
+    /// messages while building, until ready (``resumesWhenReady(_:)``) or dropped (the service
+    /// resumes every revoked partition: librdkafka would keep it paused into a later assignment).
+    var pausedWhileBuilding: Set<KafkaTopicPartition> = []
+    /// How many messages a building partition holds before its fetching is paused.
+    static let holdBeforePause = 1000
     var entries: [RunToken: Entry] = [:]
     /// The entry of each trigger accepted and not abandoned.
     var live: [TriggerID: RunToken] = [:]
@@ -158,13 +164,39 @@ struct WorkerCoordinatorState {
         return held.removeValue(forKey: tp) ?? []
     }
 
+    /// What to do with a fetched message (``take(_:)``).
+    enum Take: Equatable {
+        /// Admit it now.
+        case admit
+        /// Held until the partition is ready; `pause`: it now holds ``holdBeforePause``
+        /// messages, so the caller pauses its fetching (resumed when ready).
+        case hold(pause: Bool)
+        /// Not ours (revoked or revoking): its owner reads it.
+        case drop
+    }
+
     /// Whether a fetched message can be admitted now. Messages of a building partition are held;
     /// messages of a partition that is not ours are dropped (its owner reads them).
-    mutating func take(_ message: KafkaConsumerMessage) -> Bool {
+    ///
+    /// A building partition is paused only once it has delivered ``holdBeforePause`` messages,
+    /// never inside the rebalance: a pause right after `assign` can make librdkafka 2.0.2 drop the
+    /// partition's fetch start (its version barrier outdates the start op), and a later resume
+    /// then does not fetch it at all (librdkafka issues 2190 and 5591). Once a message arrived,
+    /// fetching has started and a pause is safe.
+    mutating func take(_ message: KafkaConsumerMessage) -> Take {
         let tp = message.topicPartition
-        if let state = partitions[tp] { return !state.revoking }
-        if building[tp] != nil { held[tp, default: []].append(message) }
-        return false
+        if let state = partitions[tp] { return state.revoking ? .drop : .admit }
+        guard building[tp] != nil else { return .drop }
+        held[tp, default: []].append(message)
+        if held[tp]!.count >= Self.holdBeforePause, pausedWhileBuilding.insert(tp).inserted { return .hold(pause: true) }
+        return .hold(pause: false)
+    }
+
+    /// Whether `tp`, now ready, was paused while building (forgotten here: the caller resumes it).
+    /// A partition never paused is not resumed: a resume is a version barrier that would make
+    /// librdkafka fetch again from the assignment's start offset.
+    mutating func resumesWhenReady(_ tp: KafkaTopicPartition) -> Bool {
+        pausedWhileBuilding.remove(tp) != nil
     }
 
     /// A message that will never run (rejected to the dlq): its offset is finished at once.
@@ -438,7 +470,8 @@ final class WorkerCoordinator: Sendable {
     func ready(_ tp: KafkaTopicPartition, index: PartitionIndex, epoch: Int) -> [KafkaConsumerMessage]? {
         state.withLock { $0.ready(tp, index: index, epoch: epoch) }
     }
-    func take(_ message: KafkaConsumerMessage) -> Bool { state.withLock { $0.take(message) } }
+    func take(_ message: KafkaConsumerMessage) -> WorkerCoordinatorState.Take { state.withLock { $0.take(message) } }
+    func resumesWhenReady(_ tp: KafkaTopicPartition) -> Bool { state.withLock { $0.resumesWhenReady(tp) } }
     func discard(_ tp: KafkaTopicPartition, offset: Int64) { state.withLock { $0.discard(tp, offset: offset) } }
     var readyPartitions: [KafkaTopicPartition] { state.withLock { $0.readyPartitions } }
     func admit(_ item: WorkItem, overlap: OverlapPolicy) -> Admission { state.withLock { $0.admit(item, overlap: overlap) } }

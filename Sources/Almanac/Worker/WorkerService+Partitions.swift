@@ -6,7 +6,8 @@ import Logging
 extension WorkerService {
     /// Makes assigned partitions ready: waits (bounded) until the projection has read `config` to its
     /// end, so overlap decisions see every configured job, rebuilds each partition's idempotency
-    /// index from `executions`, admits what was held meanwhile, resumes fetching.
+    /// index from `executions`, admits what was held meanwhile, and resumes fetching of the
+    /// partitions that were paused for holding too much meanwhile (``WorkerCoordinatorState/take(_:)``).
     func prepare(_ assignments: AsyncStream<(partitions: [KafkaTopicPartition], epoch: Int)>, _ context: Context) async {
         var announcedReady = false
         for await (partitions, epoch) in assignments where !partitions.isEmpty {
@@ -30,7 +31,7 @@ extension WorkerService {
                 // nil: revoked while the index was being built.
                 guard let held = context.coordinator.ready(tp, index: index, epoch: epoch) else { continue }
                 for message in held { await accept(message, context) }
-                context.consumer.resume([tp])
+                if context.coordinator.resumesWhenReady(tp) { context.consumer.resume([tp]) }
                 logger.debug("worker ready on \(tp): \(index.count) finished triggers")
             }
             if !announcedReady {

@@ -102,12 +102,16 @@ public struct WorkerService: Service {
             switch event {
             case .assigned(let partitions):
                 logger.info("assigned \(Self.describe(partitions))")
-                consumer.pause(partitions)
+                // Not paused here (see WorkerCoordinatorState.take): held until ready instead.
                 let epoch = coordinator.assigned(partitions)
                 assignmentSink.yield((partitions, epoch))
             case .revoked(let partitions):
                 logger.info("revoked \(Self.describe(partitions)); handing them over")
                 blockingAwait { await self.handOff(Set(partitions), context) }
+                // librdkafka keeps a partition's pause (for back pressure, or while its index was
+                // built) into a later assignment of it, which is no longer paused at assignment
+                // (see WorkerCoordinatorState.take): start that one unpaused.
+                consumer.resume(partitions)
             }
         }
         try consumer.subscribe(topics: [topics.triggers])
@@ -250,7 +254,15 @@ public struct WorkerService: Service {
 
     /// Decodes and admits one trigger message.
     func accept(_ message: KafkaConsumerMessage, _ context: Context) async {
-        guard context.coordinator.take(message) else { return }
+        switch context.coordinator.take(message) {
+        case .admit:
+            break
+        case .hold(let pause):
+            if pause { context.consumer.pause([message.topicPartition]) }
+            return
+        case .drop:
+            return
+        }
         let trigger: JobTriggered
         do throws(EventDecodingError) {
             let envelope = try EventCodec.decode(message.value)
