@@ -132,7 +132,7 @@ public struct AuditReconciler: Sendable {
             let account = timeline.accounts[app] ?? ""
             let key = JobKey(account: account, app: app, job: name)
             // `TriggerID.scheduled(key, at: minute)`, with the key and each minute formatted once.
-            let prefix = "\(key)@"
+            let prefix = TriggerID.scheduledPrefix(key)
             for minute in fireTimes(app: app, job: name, from: from, to: to) {
                 let id = TriggerID(prefix + minuteNames.name(of: minute))
                 candidates[id] = (key, minute, .scheduled, true)

@@ -44,8 +44,12 @@ public struct TriggerID: Hashable, Sendable, Codable, CustomStringConvertible, C
 
     /// The id of the run of `job` scheduled for `scheduledFor` (truncated to the UTC minute).
     public static func scheduled(_ job: JobKey, at scheduledFor: Date) -> TriggerID {
-        TriggerID("\(job)@\(RFC3339.minute(scheduledFor))")
+        TriggerID(scheduledPrefix(job) + RFC3339.minute(scheduledFor))
     }
+    /// `<job>@`: the part of a scheduled id before its minute, for callers that build the ids of
+    /// one job for many minutes (`scheduledPrefix(job) + RFC3339.minute(m)` is
+    /// ``scheduled(_:at:)``).
+    public static func scheduledPrefix(_ job: JobKey) -> String { "\(job)@" }
     /// The n-th follow-up (1-based) of `child` queued by this run.
     public func followUp(_ child: String, number: Int) -> TriggerID { TriggerID("\(rawValue)/\(child)#\(number)") }
     /// The retry `attempt` (2 = first retry) of the original trigger.
