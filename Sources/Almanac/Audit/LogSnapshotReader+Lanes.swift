@@ -86,12 +86,7 @@ extension LogSnapshotReader {
         let consumer = try makeConsumer()
         do {
             let lane = LaneBox(SnapshotLaneState(part: part, partitions: partitions, ends: ends))
-            // At the low offsets read above, not `.beginning`: a fresh consumer does not know the
-            // partitions' leader yet, and librdkafka 2.0.2 answers a logical offset's lookup that
-            // moves to the leader with a 500 ms retry ("migrating to new broker"), which made
-            // every replay start half a second late (BENCHMARKS.md, audit.replay). A head deleted
-            // since is handled by `auto.offset.reset` (earliest).
-            try consumer.assign(partitions.map { ($0, .offset(starts[$0] ?? 0)) })
+            try consumer.assign(startingAt: Dictionary(uniqueKeysWithValues: partitions.map { ($0, starts[$0] ?? 0) }))
             var lastMessage = ContinuousClock.now
             while !lane.state.withLock({ $0.isDone }) {
                 try Task.checkCancellation()

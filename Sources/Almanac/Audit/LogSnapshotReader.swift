@@ -57,8 +57,7 @@ public struct LogSnapshotReader: Sendable {
             var remaining = Set(partitions.filter { (ends[$0] ?? 0) > (marks[$0]?.low ?? 0) })
             var state = Progress(read: 0, total: remaining.reduce(0) { $0 + ends[$1]! - (marks[$1]?.low ?? 0) }, partitions: partitions.count)
             progress(state)
-            // At the low offsets, not `.beginning` (see readLane in LogSnapshotReader+Lanes.swift).
-            try consumer.assign(remaining.map { ($0, .offset(marks[$0]?.low ?? 0)) })
+            try consumer.assign(startingAt: Dictionary(uniqueKeysWithValues: remaining.map { ($0, marks[$0]?.low ?? 0) }))
             var seen = Set<KafkaTopicPartition>()
             var lastMessage = ContinuousClock.now
             while !remaining.isEmpty {

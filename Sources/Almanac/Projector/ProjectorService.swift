@@ -81,9 +81,7 @@ public struct ProjectorService: Service {
                 logger.warning("\(tp) has lost its head: offsets before \(marks.low) are gone (retention or the embedded broker's size limit); the projection misses them")
             }
         }
-        // At the low offsets, not `.beginning`: no logical-offset lookup (librdkafka retries one
-        // that moves to the partition's leader after 500 ms).
-        try consumer.assign(partitions.map { ($0, .offset(watermarks[$0]?.low ?? 0)) })
+        try consumer.assign(startingAt: Dictionary(uniqueKeysWithValues: partitions.map { ($0, watermarks[$0]?.low ?? 0) }))
         logger.info("projector reading \(partitions.count) partitions from the beginning")
         let deferred = DeferredControlEvents()
         await cancelWhenGracefulShutdownOrCancel {

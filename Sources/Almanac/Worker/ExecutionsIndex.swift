@@ -90,9 +90,7 @@ enum ExecutionsIndex {
         let marks = try await consumer.watermarks(tps)
         let wanted = tps.filter { (marks[$0]?.high ?? 0) > (marks[$0]?.low ?? 0) }
         guard !wanted.isEmpty else { return }
-        // At the low offsets, not `.beginning`: no logical-offset lookup (librdkafka retries one
-        // that moves to the partition's leader after 500 ms).
-        try consumer.assign(wanted.map { ($0, .offset(marks[$0]?.low ?? 0)) })
+        try consumer.assign(startingAt: Dictionary(uniqueKeysWithValues: wanted.map { ($0, marks[$0]?.low ?? 0) }))
         var remaining = Set(wanted)
         while !remaining.isEmpty {
             try Task.checkCancellation()

@@ -70,6 +70,19 @@ public final class KafkaConsumer: Sendable {
         client.callbacks.notifyRebalance(.assigned(partitions.map(\.0)))
     }
 
+    /// Assigns partitions at start offsets the caller has read (typically their low watermarks,
+    /// from ``watermarks(_:)`` or `KafkaAdmin.startOffsets`), to read them from their beginning.
+    ///
+    /// Prefer this to `.beginning` when the offsets are known: librdkafka 2.0.2 looks a logical
+    /// offset up, and when the lookup moves to the partition's leader (a consumer that does not
+    /// know the leader yet) it retries it after a fixed 500 ms ("migrating to new broker" in
+    /// `rdkafka_partition.c`), so every replay started half a second late (BENCHMARKS.md,
+    /// audit.replay). A start offset deleted since falls back to `auto.offset.reset`.
+    /// - Throws: ``KafkaError`` if librdkafka refuses the assignment.
+    public func assign(startingAt offsets: [KafkaTopicPartition: Int64]) throws {
+        try assign(offsets.map { ($0.key, .offset($0.value)) })
+    }
+
     /// The partitions currently assigned to this consumer.
     public var assignment: Set<KafkaTopicPartition> { client.callbacks.assignment }
 
