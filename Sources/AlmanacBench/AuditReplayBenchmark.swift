@@ -99,18 +99,18 @@ struct AuditReplayBenchmark: AsyncParsableCommand {
         var audit: [Double] = []
         var decode: [Double] = []
         for rep in 0..<reps {
-            let decodeCPU = WorkerBenchmark.cpuSeconds()
+            let decodeCPU = Bench.cpuSeconds()
             decode.append(Double(events) / (try await decodeOnly(replay: replay, total: total)))
-            let cpu = WorkerBenchmark.cpuSeconds()
+            let cpu = Bench.cpuSeconds()
             let began = Bench.nanoseconds()
             let log = try await replay.read()
             let readSeconds = Double(Bench.nanoseconds() - began) / 1e9
-            let readCPU = WorkerBenchmark.cpuSeconds() - cpu
+            let readCPU = Bench.cpuSeconds() - cpu
             let reconciler = AuditReconciler(log)
             let indexSeconds = Double(Bench.nanoseconds() - began) / 1e9 - readSeconds
             let result = reconciler.verify(pricing: PricingSchedule([.standard]))
             let seconds = Double(Bench.nanoseconds() - began) / 1e9
-            let totalCPU = WorkerBenchmark.cpuSeconds() - cpu
+            let totalCPU = Bench.cpuSeconds() - cpu
             guard log.counts.messages == events, log.counts.undecodable == 0 else { Bench.fail("replayed \(log.counts.messages) of \(events)") }
             audit.append(Double(events) / seconds)
             Bench.log("rep \(rep + 1): audit verify \(Int(audit.last!)) ev/s (\(result.runs) runs, \(result.discrepancies.count) discrepancies\(result.discrepancies.first.map { ", e.g. \($0)" } ?? ""); read \(String(format: "%.2f", readSeconds)) s, reconcile \(String(format: "%.2f", seconds - readSeconds)) s of which index \(String(format: "%.2f", indexSeconds)) s; CPU s: read \(String(format: "%.2f", readCPU)), reconcile \(String(format: "%.2f", totalCPU - readCPU))), decode only \(Int(decode.last!)) ev/s (\(String(format: "%.2f", cpu - decodeCPU)) CPU s)")

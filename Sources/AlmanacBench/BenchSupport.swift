@@ -65,6 +65,17 @@ enum Bench {
         return Double(nanoseconds() - start) / 1e9
     }
 
+    /// CPU seconds (user + system) of this process so far, its threads and reaped children.
+    static func cpuSeconds() -> Double {
+        var total = 0.0
+        for who in [RUSAGE_SELF, RUSAGE_CHILDREN] {
+            var usage = rusage()
+            getrusage(__rusage_who_t(who.rawValue), &usage)
+            total += Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+        }
+        return total
+    }
+
     /// Peak resident set size of this process so far (`getrusage` `ru_maxrss`, KiB on Linux).
     static func peakRSSBytes() -> Int {
         var usage = rusage()

@@ -103,13 +103,13 @@ struct WorkerBenchmark: AsyncParsableCommand {
             try await observer.start(expecting: runs)
             stamps.reset()
             clock.set(now: minute)
-            let cpuBefore = Self.cpuSeconds()
+            let cpuBefore = Bench.cpuSeconds()
             let began = Bench.nanoseconds()
             let reports = try await publisher.publish(triggers.map(AlmanacEvent.jobTriggered), at: minute)
             let published = Bench.nanoseconds()
             let seen = await observer.finish()
             let seconds = Double(seen.doneAt - began) / 1e9
-            let cores = (Self.cpuSeconds() - cpuBefore) / seconds
+            let cores = (Bench.cpuSeconds() - cpuBefore) / seconds
             coresUsed.append(cores)
             samples.append(mode == .latency ? 0 : Double(runs) / seconds)
             let triggerBytes = try triggers.reduce(0) { $0 + (try publisher.record(EventEnvelope(source: "bench", time: minute, event: .jobTriggered($1))).value.count) }
@@ -211,17 +211,6 @@ struct WorkerBenchmark: AsyncParsableCommand {
         if let dropped = marks.first(where: { $0.value.low != 0 }) {
             Bench.fail("the embedded broker dropped the head of \(dropped.key) (low \(dropped.value.low)): use more partitions or fewer runs")
         }
-    }
-
-    /// CPU seconds (user + system) of this process so far, its threads and reaped children.
-    static func cpuSeconds() -> Double {
-        var total = 0.0
-        for who in [RUSAGE_SELF, RUSAGE_CHILDREN] {
-            var usage = rusage()
-            getrusage(__rusage_who_t(who.rawValue), &usage)
-            total += Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
-        }
-        return total
     }
 
     /// The baseline of worker.process_spawn: seconds to spawn `/bin/true` `count` times, one after
