@@ -40,7 +40,7 @@ struct RunCommand: AsyncParsableCommand {
     var maxConcurrentRuns: Int = 64
 
     @Option(help: "Maximum concurrent in-process handler runs of this worker (apart from the process runs).")
-    var maxConcurrentHandlerRuns: Int = 1024
+    var maxConcurrentHandlerRuns: Int = 4096
 
     @Option(help: "Maximum concurrent runs per account in this worker.")
     var maxConcurrentRunsPerAccount: Int = 8

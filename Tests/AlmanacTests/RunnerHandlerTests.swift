@@ -123,3 +123,73 @@ final class Box<Value: Sendable>: Sendable {
 }
 
 import Synchronization
+
+/// ``HandlerRunner/start(_:completion:)``: the worker's batched handler runs.
+@Suite struct HandlerStartTests {
+    @Test func start_returnsAtOnce_andCompletesOnceWithTheResult() async {
+        let results = Mutex<[RunResult]>([])
+        let gate = AsyncStream<Void>.makeStream()
+        let runner = RunnerHandlerTests.runner { registry in
+            registry.register("gated") { context in
+                for await _ in gate.stream { break }
+                context.log("went through")
+            }
+        }
+        let ended = AsyncStream<Void>.makeStream()
+        runner.start(RunnerHandlerTests.request(["handler:gated"])) { result in
+            results.withLock { $0.append(result) }
+            ended.continuation.yield()
+        }
+        #expect(results.withLock { $0.isEmpty }, "start does not wait for the handler")
+        gate.continuation.yield()
+        for await _ in ended.stream { break }
+        try? await Task.sleep(for: .milliseconds(50))
+        let got = results.withLock { $0 }
+        #expect(got.count == 1 && got[0].status == .succeeded && got[0].stdoutTail == "went through\n")
+    }
+
+    @Test func start_stoppedWhileRunning_endsInterrupted_once() async {
+        let results = Mutex<[RunResult]>([])
+        let ended = AsyncStream<Void>.makeStream()
+        let stop = RunnerHandlerTests.runner().start(RunnerHandlerTests.request(["handler:almanac.sleep"], params: .object(["seconds": .int(30)]))) { result in
+            results.withLock { $0.append(result) }
+            ended.continuation.yield()
+        }
+        try? await Task.sleep(for: .milliseconds(50))
+        stop()
+        stop()
+        for await _ in ended.stream { break }
+        try? await Task.sleep(for: .milliseconds(50))
+        let got = results.withLock { $0 }
+        #expect(got.count == 1 && got[0].interrupted && got[0].error?.contains("interrupted") == true)
+    }
+
+    @Test func start_ofAnUnknownHandler_completesAtOnce() {
+        let results = Mutex<[RunResult]>([])
+        RunnerHandlerTests.runner().start(RunnerHandlerTests.request(["handler:nope"])) { result in results.withLock { $0.append(result) } }
+        #expect(results.withLock { $0.count == 1 && $0[0].status == .failed })
+    }
+}
+
+/// ``ExecutionIDs``: fresh version-4 UUIDs.
+@Suite struct ExecutionIDsTests {
+    @Test func format_setsVersionAndVariant_inLowerCaseHex() {
+        #expect(ExecutionIDs.format(high: 0, low: 0) == "00000000-0000-4000-8000-000000000000")
+        #expect(ExecutionIDs.format(high: .max, low: .max) == "ffffffff-ffff-4fff-bfff-ffffffffffff")
+        #expect(ExecutionIDs.format(high: 0x0123_4567_89ab_cdef, low: 0xfedc_ba98_7654_3210) == "01234567-89ab-4def-bedc-ba9876543210")
+    }
+
+    @Test func next_givesDistinctUUIDsFoundationParses() {
+        var seen = Set<String>()
+        var malformed = 0
+        for _ in 0..<50_000 {
+            let id = ExecutionIDs.next()
+            if id.utf8.count != 36 || id != id.lowercased() { malformed += 1 }
+            seen.insert(id)
+        }
+        #expect(malformed == 0 && seen.count == 50_000)
+        let sample = seen.first!
+        #expect(UUID(uuidString: sample)?.uuidString.lowercased() == sample)
+        #expect(Array(sample)[14] == "4" && "89ab".contains(Array(sample)[19]))
+    }
+}

@@ -46,11 +46,29 @@ jobs:
 """
 
 
+BATCH_ACCOUNTS = ["b1", "b2", "b3", "b4", "b5"]
+
+
+def batch_app(account: str) -> str:
+    """Handler jobs of one account, for the batched handler runs test."""
+    return f"""app: batch-{account}
+account: {account}
+jobs:
+  - name: noop
+    handler: almanac.noop
+    complexity: 2
+  - name: fails
+    handler: almanac.fail
+    retries: 1
+"""
+
+
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("runs")
     probe, probe_jobs = probe_app()
-    c = Cluster(tmp, {"runs.yaml": app(tmp), "probe.yaml": probe}, speed=SPEED)
+    apps = {"runs.yaml": app(tmp), "probe.yaml": probe} | {f"batch-{a}.yaml": batch_app(a) for a in BATCH_ACCOUNTS}
+    c = Cluster(tmp, apps, speed=SPEED)
     c.pids = tmp / "pids"
     # A secret in the worker's own environment, as a broker password would be.
     c.worker_proc = c.worker(env={"BROKER_PASSWORD": "hunter2", "ALMANAC_SASL_PASSWORD": "hunter3"})
@@ -151,3 +169,47 @@ def test_handlers_run_in_process_selected_by_name_with_timeout_by_cancellation(c
     missing = completion(cluster, cluster.trigger("acme", "runs", "no-such-handler"))
     assert missing["status"] == "failed" and 'no handler "does-not-exist"' in missing["error"]
     assert "almanac.noop" in missing["error"]
+
+
+def test_handler_runs_started_and_recorded_in_batches_each_once_and_in_order(cluster):
+    """In-process runs share their writes (docs/workers.md, "Handler runs in batches"): 400 no-op
+    triggers over five accounts published at once, with two failing ones among them. Each trigger
+    gets one `job.started` and one `job.completed` with the same executionId, the start before the
+    completion in their `executions` partition, and one charge; a failure is retried once and
+    charged per attempt; and the group's offsets reach the end of `triggers`."""
+    log = cluster.log
+    ids = [cluster.trigger(account, f"batch-{account}", "noop", flush=False) for _ in range(80) for account in BATCH_ACCOUNTS]
+    failing = [cluster.trigger(account, f"batch-{account}", "fails", flush=False) for account in BATCH_ACCOUNTS[:2]]
+    cluster.producer.flush(10)
+    wanted = set(ids) | set(failing) | {f + "~2" for f in failing}
+
+    def ended():
+        done = [e for e in log.of("almanac.job.completed") if e["value"]["data"]["triggerId"] in wanted]
+        return done if {e["value"]["data"]["triggerId"] for e in done} == wanted else None
+    completions = log.wait(ended, 60, "every batched run to complete", procs=[cluster.worker_proc])
+    by_trigger = {}
+    for e in completions:
+        by_trigger.setdefault(e["value"]["data"]["triggerId"], []).append(e)
+    assert all(len(v) == 1 for v in by_trigger.values()), {t: len(v) for t, v in by_trigger.items() if len(v) > 1}
+    starts = {}
+    for e in log.of("almanac.job.started"):
+        if e["value"]["data"]["triggerId"] in wanted:
+            starts.setdefault(e["value"]["data"]["triggerId"], []).append(e)
+    for trigger_id, [done] in by_trigger.items():
+        [start] = starts[trigger_id]
+        assert start["value"]["data"]["executionId"] == done["value"]["data"]["executionId"]
+        # Keyed by the job, both land on one partition, the start first.
+        assert start["partition"] == done["partition"] and start["offset"] < done["offset"], (trigger_id, start, done)
+    statuses = {t: (v[0]["value"]["data"]["status"], v[0]["value"]["data"]["attempt"]) for t, v in by_trigger.items()}
+    assert all(statuses[t] == ("succeeded", 1) for t in ids)
+    for f in failing:
+        assert statuses[f] == ("failed", 1) and statuses[f + "~2"] == ("failed", 2)
+        assert "failed on purpose" in by_trigger[f][0]["value"]["data"]["error"]
+
+    def charged():
+        charges = [d for d in log.data("almanac.credits.charged") if d["chargeId"] in wanted]
+        return charges if {d["chargeId"] for d in charges} == wanted else None
+    charges = log.wait(charged, 30, "a charge per run")
+    assert len(charges) == len(wanted), "one charge per trigger"
+    assert all(d["total"] == 2000 for d in charges if d["chargeId"] in ids)
+    log.wait(cluster.committed_everything, 20, "the offsets to be committed")

@@ -19,6 +19,23 @@ struct ProducerDeliveryTests {
         await producer.shutdown()
     }
 
+    @Test func submit_returnsBeforeDelivery_andKeepsOrderWithLaterSends() async throws {
+        let cluster = try EmbeddedKafkaCluster(brokers: 1, logger: logger)
+        try cluster.createTopic("s", partitions: 2)
+        let producer = try KafkaProducer(configuration: KafkaTestSupport.producerConfiguration(cluster.bootstrapServers), logger: logger)
+        // Handed over without a suspension; a send made right after lands behind it.
+        let first = producer.submit(contentsOf: (0..<300).map { KafkaProducerRecord(topic: "s", key: nil, value: [UInt8($0 % 256)], partition: 0) })
+        let second = try await producer.sendAll((0..<5).map { _ in KafkaProducerRecord(topic: "s", key: nil, value: [9], partition: 0) })
+        let reports = try await first.wait().get()
+        #expect(reports.map(\.offset) == (0..<300).map(Int64.init))
+        #expect(second.map(\.offset) == (300..<305).map(Int64.init))
+        await producer.shutdown()
+        let late = producer.submit(contentsOf: [KafkaProducerRecord(topic: "s", key: nil, value: [1], partition: 0)])
+        #expect(late.isComplete)
+        let lateResult = await late.wait()[0]
+        #expect({ if case .failure(let error) = lateResult { error.code == .shutdown } else { false } }())
+    }
+
     @Test func enqueue_whenOneRecordNamesAMissingPartition_failsOnlyThatOneWithUnknownTopic() async throws {
         let cluster = try EmbeddedKafkaCluster(brokers: 1, logger: logger)
         try cluster.createTopic("p", partitions: 2)

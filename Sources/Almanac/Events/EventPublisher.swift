@@ -16,11 +16,18 @@ public struct EventPublisher: Sendable {
     }
 
     public func record(_ envelope: EventEnvelope) throws -> KafkaProducerRecord {
-        KafkaProducerRecord(
-            topic: topics.name(envelope.event.kind.topic), key: envelope.subject, value: try EventCodec.encode(envelope),
-            headers: [KafkaHeader(key: "ce_type", string: envelope.type), KafkaHeader(key: "ce_id", string: envelope.id),
-                      KafkaHeader(key: "ce_specversion", string: "1.0")])
+        let kind = envelope.event.kind
+        return KafkaProducerRecord(
+            topic: topics.name(kind.topic), key: envelope.subject, value: try EventCodec.encode(envelope),
+            headers: [Self.typeHeaders[kind]!, KafkaHeader(key: "ce_id", string: envelope.id), Self.specVersionHeader])
     }
+
+    /// The `ce_type` header of each kind and the `ce_specversion` header, built once (their bytes
+    /// are shared by every record).
+    private static let typeHeaders = Dictionary(uniqueKeysWithValues: AlmanacEvent.Kind.allCases.map {
+        ($0, KafkaHeader(key: "ce_type", string: $0.rawValue))
+    })
+    private static let specVersionHeader = KafkaHeader(key: "ce_specversion", string: "1.0")
 
     /// Publishes events in order and waits until all are acknowledged.
     /// - Throws: the first delivery error.
@@ -29,6 +36,43 @@ public struct EventPublisher: Sendable {
         let reports = try await producer.sendAll(events.map { try record(EventEnvelope(source: source, time: time, event: $0)) })
         AlmanacMetrics.published(events)
         return reports
+    }
+
+    /// Publishes events that each carry their own time (the envelope's `time`, UTC) in one
+    /// hand-over to the producer and one wait, and reports each one's delivery: for a caller that
+    /// records many runs together (the worker), where one event's failure must not fail the rest.
+    /// Events for the same key keep their order, as with ``publish(_:at:)``.
+    /// - Returns: one result per event, in order (``KafkaProducer/send(_:)`` lists the errors).
+    /// - Throws: `EncodingError` only if an event cannot be represented in JSON (never for valid
+    ///   events); nothing is sent then.
+    public func publishEach(_ events: [(event: AlmanacEvent, time: Date)]) async throws -> [Result<KafkaDeliveryReport, KafkaError>] {
+        await (try submitEach(events)).wait()
+    }
+
+    /// Events handed to the producer by ``submitEach(_:)``, whose delivery reports are due.
+    public struct Submission: Sendable {
+        let events: [AlmanacEvent]
+        let ticket: KafkaDeliveryTicket
+
+        /// Waits for every delivery report (not cancellable; see ``KafkaDeliveryTicket/wait()``).
+        /// - Returns: one result per event, in order.
+        public func wait() async -> [Result<KafkaDeliveryReport, KafkaError>] {
+            let results = Array(await ticket.wait())
+            var delivered: [AlmanacEvent] = []
+            delivered.reserveCapacity(events.count)
+            for (index, result) in results.enumerated() { if case .success = result { delivered.append(events[index]) } }
+            AlmanacMetrics.published(delivered)
+            return results
+        }
+    }
+
+    /// Like ``publishEach(_:)``, but returns as soon as the events are handed to the producer
+    /// (``KafkaProducer/submit(contentsOf:)``), before any is delivered: events written after
+    /// this returns follow them in their partitions.
+    /// - Throws: `EncodingError` only if an event cannot be represented in JSON; nothing is sent then.
+    public func submitEach(_ events: [(event: AlmanacEvent, time: Date)]) throws -> Submission {
+        let records = try events.map { try record(EventEnvelope(source: source, time: $0.time, event: $0.event)) }
+        return Submission(events: events.map(\.event), ticket: producer.submit(contentsOf: records))
     }
 
     @discardableResult

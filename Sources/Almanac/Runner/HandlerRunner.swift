@@ -27,41 +27,75 @@ public struct HandlerRunner: JobRunner {
     /// calling task does (the run ends interrupted), for a caller that must stop it from elsewhere
     /// (a worker handing its partition over) without a task of its own for the run.
     public func run(_ request: RunRequest, stoppable: (@escaping @Sendable () -> Void) -> Void) async -> RunResult {
+        let latch = StopLatch()
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<RunResult, Never>) in
+                let stop = start(request) { continuation.resume(returning: $0) }
+                latch.register(stop)
+                stoppable(stop)
+            }
+        } onCancel: {
+            latch.fire()
+        }
+    }
+
+    /// Starts the run and returns at once, without waiting for it: the handler runs in a task of
+    /// its own, and `completion` is called exactly once with the result — from the handler's task
+    /// when it returns, from the timeout timer's thread, or from a task that waits out the kill
+    /// grace after a timeout or a stop. For a caller that runs many handlers and records them in
+    /// batches (the worker), without a waiting task per run.
+    ///
+    /// - Parameter completion: gets the ``RunResult``; ``RunResult/interrupted`` if the returned
+    ///   closure stopped the run first. Keep it short: it runs on the thread that ended the run.
+    /// - Returns: a closure that stops the run (as a revoked partition does; the result is
+    ///   interrupted); calling it after the run ended, or more than once, does nothing.
+    @discardableResult
+    public func start(_ request: RunRequest, completion: @escaping @Sendable (RunResult) -> Void) -> @Sendable () -> Void {
         guard let name = request.job.handlerName else {
-            return RunResult(status: .failed, error: "job \(request.job.name) does not select a handler")
+            completion(RunResult(status: .failed, error: "job \(request.job.name) does not select a handler"))
+            return {}
         }
         guard let handler = registry.handler(named: name) else {
             let known = registry.names.joined(separator: ", ")
-            return RunResult(status: .failed, error: "no handler \"\(name)\" is registered in this worker (registered: \(known))")
+            completion(RunResult(status: .failed, error: "no handler \"\(name)\" is registered in this worker (registered: \(known))"))
+            return {}
         }
         let reporter = RunReporter()
-        var environment = ProcessRunner.environment(for: request)
-        for key in ["PATH", "LANG", "HOME", "ALMANAC_REPORT_FD"] where request.job.env[key] == nil { environment[key] = nil }
         let timeoutSeconds = Double(request.timeout.components.seconds)
         let context = JobContext(trigger: request.trigger, job: request.job, params: request.trigger.params ?? .object([:]),
-                                 environment: environment, workingDirectory: request.job.workingDirectory ?? request.baseDirectory,
+                                 workingDirectory: request.job.workingDirectory ?? request.baseDirectory,
                                  deadline: clock.now().addingTimeInterval(timeoutSeconds), report: reporter)
-        // One task per run: the handler's own, which reports its end itself. The timeout is a
-        // deadline on the process's one timeout timer (no task, nothing on the cooperative pool
-        // until it fires), cancelled when the handler returns first.
-        let race = Race()
+        let killGrace = self.killGrace
+        // The first outcome ends the run. A handler that returned is recorded at once, on its own
+        // task; otherwise its task is cancelled and given the kill grace, on a task of its own.
+        let race = HandlerRace { outcome, work, timeout in
+            HandlerTimeouts.shared.cancel(timeout)
+            if case .returned = outcome {
+                completion(Self.result(of: outcome, name: name, timeoutSeconds: timeoutSeconds, killGrace: killGrace,
+                                       leftBehind: false, reporter: reporter))
+                return
+            }
+            work.cancel()
+            Task {
+                let leftBehind = await !Self.returns(work, within: killGrace)
+                completion(Self.result(of: outcome, name: name, timeoutSeconds: timeoutSeconds, killGrace: killGrace,
+                                       leftBehind: leftBehind, reporter: reporter))
+            }
+        }
+        // The timeout is a deadline on the process's one timeout timer (no task, nothing on the
+        // cooperative pool until it fires), cancelled when the handler returns first. It is armed
+        // before the handler's task exists, and the race waits for both (`arm`) before it ends.
+        let timeoutReal = max(timeoutSeconds * clock.realSecondsPerSecond, 0.05)
+        let timeout = HandlerTimeouts.shared.add(after: min(timeoutReal, Double(Int32.max) / 1000)) { race.resolve(.timedOut) }
         let work = Task {
             do { try await handler.run(context); race.resolve(.returned(nil)) } catch { race.resolve(.returned(error)) }
         }
-        let timeoutReal = max(timeoutSeconds * clock.realSecondsPerSecond, 0.05)
-        let timeout = HandlerTimeouts.shared.add(after: min(timeoutReal, Double(Int32.max) / 1000)) { race.resolve(.timedOut) }
-        stoppable { race.resolve(.interrupted) }
-        let outcome: Race.Outcome = await withTaskCancellationHandler {
-            await withCheckedContinuation { race.start($0) }
-        } onCancel: {
-            race.resolve(.interrupted)
-        }
-        HandlerTimeouts.shared.cancel(timeout)
-        var leftBehind = false
-        if case .returned = outcome {} else {
-            work.cancel()
-            leftBehind = await !Self.returns(work, within: killGrace)
-        }
+        race.arm(work: work, timeout: timeout)
+        return { race.resolve(.interrupted) }
+    }
+
+    private static func result(of outcome: HandlerRace.Outcome, name: String, timeoutSeconds: Double, killGrace: Double,
+                               leftBehind: Bool, reporter: RunReporter) -> RunResult {
         let (report, output) = reporter.seal()
         var errors: [String] = []
         let status: RunStatus
@@ -88,51 +122,83 @@ public struct HandlerRunner: JobRunner {
 
     /// Whether `task` ends within `seconds` (real time).
     private static func returns(_ task: Task<Void, Never>, within seconds: Double) async -> Bool {
-        let race = Race()
-        Task {
-            await task.value
-            race.resolve(.returned(nil))
+        let timer = Mutex<Task<Void, Never>?>(nil)
+        let returned: Bool = await withCheckedContinuation { continuation in
+            let first = Atomic<Bool>(false)
+            let once: @Sendable (Bool) -> Void = { value in
+                if !first.exchange(true, ordering: .acquiringAndReleasing) { continuation.resume(returning: value) }
+            }
+            Task {
+                await task.value
+                once(true)
+            }
+            timer.withLock {
+                $0 = Task {
+                    try? await Task.sleep(for: .milliseconds(Int64(seconds * 1000)))
+                    if !Task.isCancelled { once(false) }
+                }
+            }
         }
-        let timer = Task {
-            try? await Task.sleep(for: .milliseconds(Int64(seconds * 1000)))
-            if !Task.isCancelled { race.resolve(.timedOut) }
-        }
-        let outcome: Race.Outcome = await withCheckedContinuation { race.start($0) }
-        timer.cancel()
-        if case .returned = outcome { return true }
-        return false
+        timer.withLock { $0?.cancel() }
+        return returned
     }
 }
 
-/// The first of several outcomes resumes the continuation; later ones are ignored.
-private final class Race: Sendable {
+/// Stops a run once both the stop was asked for and the run's stop closure is known, in either
+/// order (a task may be cancelled before its run started).
+private final class StopLatch: Sendable {
+    private let state = Mutex<(fired: Bool, stop: (@Sendable () -> Void)?)>((false, nil))
+
+    func register(_ stop: @escaping @Sendable () -> Void) {
+        let fired = state.withLock { state in
+            state.stop = stop
+            return state.fired
+        }
+        if fired { stop() }
+    }
+
+    func fire() {
+        let stop = state.withLock { state in
+            state.fired = true
+            return state.stop
+        }
+        stop?()
+    }
+}
+
+/// The first of a run's outcomes (returned, timed out, stopped) ends it; later ones are ignored.
+/// The end is reported once the run is armed (its task and timeout exist), whichever comes first.
+private final class HandlerRace: Sendable {
     enum Outcome: Sendable {
         case returned((any Error)?)
         case timedOut
         case interrupted
     }
-    private let state = Mutex<(continuation: CheckedContinuation<Outcome, Never>?, early: Outcome?, done: Bool)>((nil, nil, false))
+    private struct State {
+        var outcome: Outcome?
+        var work: Task<Void, Never>?
+        var timeout: UInt64 = 0
+    }
+    private let state = Mutex(State())
+    private let onEnd: @Sendable (Outcome, Task<Void, Never>, UInt64) -> Void
 
-    func start(_ continuation: CheckedContinuation<Outcome, Never>) {
-        let early: Outcome? = state.withLock { state in
-            if let early = state.early { state.done = true; return early }
-            state.continuation = continuation
-            return nil
+    init(onEnd: @escaping @Sendable (Outcome, Task<Void, Never>, UInt64) -> Void) { self.onEnd = onEnd }
+
+    func arm(work: Task<Void, Never>, timeout: UInt64) {
+        let ended: Outcome? = state.withLock { state in
+            state.work = work
+            state.timeout = timeout
+            return state.outcome
         }
-        if let early { continuation.resume(returning: early) }
+        if let ended { onEnd(ended, work, timeout) }
     }
 
     func resolve(_ outcome: Outcome) {
-        let continuation: CheckedContinuation<Outcome, Never>? = state.withLock { state in
-            guard !state.done else { return nil }
-            guard let continuation = state.continuation else {
-                if state.early == nil { state.early = outcome }
-                return nil
-            }
-            state.done = true
-            state.continuation = nil
-            return continuation
+        let armed: (Task<Void, Never>, UInt64)? = state.withLock { state in
+            guard state.outcome == nil else { return nil }
+            state.outcome = outcome
+            return state.work.map { ($0, state.timeout) }
         }
-        continuation?.resume(returning: outcome)
+        if let (work, timeout) = armed { onEnd(outcome, work, timeout) }
     }
 }

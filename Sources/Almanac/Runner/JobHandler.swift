@@ -50,8 +50,13 @@ public struct JobContext: Sendable {
     /// The trigger's params (a process reads them as JSON on stdin); `{}` when none.
     public let params: JSONValue
     /// The job's `env` plus the `ALMANAC_*` variables a process would get (`ALMANAC_TRIGGER_ID`,
-    /// `ALMANAC_ATTEMPT`, …), except `ALMANAC_REPORT_FD`.
-    public let environment: [String: String]
+    /// `ALMANAC_ATTEMPT`, …), except `ALMANAC_REPORT_FD`. Built on each access (most handlers
+    /// never read it, and building it was a visible share of a short run's CPU).
+    public var environment: [String: String] {
+        var environment = ProcessRunner.environment(for: trigger, job: job)
+        for key in ["PATH", "LANG", "HOME", "ALMANAC_REPORT_FD"] where job.env[key] == nil { environment[key] = nil }
+        return environment
+    }
     /// The job's working directory (absolute), if any.
     public let workingDirectory: String?
     /// When the run times out, on the worker's clock.

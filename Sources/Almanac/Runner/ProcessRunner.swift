@@ -78,9 +78,12 @@ public struct ProcessRunner: JobRunner {
     }()
 
     static func environment(for request: RunRequest) -> [String: String] {
+        environment(for: request.trigger, job: request.job)
+    }
+
+    static func environment(for trigger: JobTriggered, job: JobConfiguration) -> [String: String] {
         var env = inheritedEnvironment
-        for (key, value) in request.job.env { env[key] = value }
-        let trigger = request.trigger
+        for (key, value) in job.env { env[key] = value }
         env["ALMANAC_ACCOUNT_ID"] = trigger.job.account
         env["ALMANAC_APP_ID"] = trigger.job.app
         env["ALMANAC_JOB"] = trigger.job.job

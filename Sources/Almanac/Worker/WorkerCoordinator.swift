@@ -27,7 +27,7 @@ struct WorkerCoordinatorState {
         /// Process runs at once.
         var maxConcurrentRuns = 64
         /// In-process handler runs at once, apart from the process runs.
-        var maxConcurrentHandlerRuns = 1024
+        var maxConcurrentHandlerRuns = 4096
         /// Runs of both kinds at once per account.
         var maxConcurrentRunsPerAccount = 8
         /// Accepted triggers waiting to start; above this the service stops fetching.

@@ -20,7 +20,7 @@ extension WorkerService {
                 return
             }
         }
-        let executionId = UUID().uuidString.lowercased()
+        let executionId = ExecutionIDs.next()
         let startedAt = clock.now()
         let started = JobStarted(triggerId: trigger.triggerId, executionId: executionId, job: trigger.job, worker: workerID,
                                  startedAt: startedAt, attempt: trigger.attempt)
@@ -160,3 +160,48 @@ extension WorkerService {
     }
 }
 
+extension WorkerService {
+    /// Publishes events of many runs together (each at its own time), retrying those not
+    /// acknowledged (0.2 s doubling to 5 s) until every one is, or the task is cancelled.
+    /// - Returns: per event, whether it was acknowledged (all true unless cancelled: shutdown).
+    /// - Parameter submitted: the first attempt, if the caller handed the events over already
+    ///   (``EventPublisher/submitEach(_:)``).
+    func publishEachUntilWritten(_ events: [(event: AlmanacEvent, time: Date)], what: String,
+                                 submitted: EventPublisher.Submission? = nil) async -> [Bool] {
+        var written = [Bool](repeating: false, count: events.count)
+        var pending = Array(events.indices)
+        var delay = 0.2
+        var submitted = submitted
+        while !pending.isEmpty {
+            do {
+                let results: [Result<KafkaDeliveryReport, KafkaError>]
+                if let first = submitted {
+                    submitted = nil
+                    results = await first.wait()
+                } else {
+                    results = try await publisher.publishEach(pending.map { events[$0] })
+                }
+                var failed: [Int] = []
+                var firstError: KafkaError?
+                for (position, result) in results.enumerated() {
+                    switch result {
+                    case .success: written[pending[position]] = true
+                    case .failure(let error):
+                        failed.append(pending[position])
+                        if firstError == nil { firstError = error }
+                    }
+                }
+                pending = failed
+                guard let firstError else { break }
+                if Task.isCancelled { break }
+                logger.error("could not write \(failed.count) of \(what) (retrying in \(delay) s): \(firstError)")
+            } catch {
+                if Task.isCancelled { break }
+                logger.error("could not write \(what) (retrying in \(delay) s): \(error)")
+            }
+            try? await Task.sleep(for: .milliseconds(Int64(delay * 1000)))
+            delay = min(delay * 2, 5)
+        }
+        return written
+    }
+}

@@ -18,7 +18,8 @@ import Synchronization
 /// - A run is recorded in three steps (``RunRecord``): follow-ups, then `job.completed` (the commit
 ///   point), then the derived `credits.charged` and retry; a completed trigger read again gets its
 ///   derived events written again, identical. Consumers see one completion per trigger id and
-///   dedupe charges by `chargeId`.
+///   dedupe charges by `chargeId`. In-process handler runs taken to start together share each
+///   step's write (WorkerService+HandlerBatch.swift).
 /// - Graceful shutdown stops taking triggers, waits up to ``Options/shutdownGrace`` for running
 ///   jobs, stops the rest (they run again on the next owner), commits, and leaves the group.
 public struct WorkerService: Service {
@@ -27,9 +28,9 @@ public struct WorkerService: Service {
         /// Process runs at once in this worker.
         public var maxConcurrentRuns = 64
         /// In-process handler runs at once in this worker, counted apart from the process runs: a
-        /// handler run costs a task, not a process, and spends most of its slot waiting for its
-        /// `job.started` and `job.completed` to be acknowledged.
-        public var maxConcurrentHandlerRuns = 1024
+        /// handler run costs a task, not a process, and a short one spends most of its slot waiting
+        /// for its completion to be acknowledged (docs/workers.md, "Handler runs in batches").
+        public var maxConcurrentHandlerRuns = 4096
         /// Runs of both kinds at once per account in this worker.
         public var maxConcurrentRunsPerAccount = 8
         /// Accepted triggers waiting to start; above it the worker stops fetching until half are gone.
@@ -207,8 +208,19 @@ public struct WorkerService: Service {
                 context.inbox.tookWake()
                 guard !Task.isShuttingDownGracefully else { continue }
                 let (items, nextDue) = context.coordinator.startable(now: clock.now())
+                // Process runs one task each; in-process handler runs in batches that share their
+                // writes (WorkerService+HandlerBatch.swift).
+                var handlerRuns: [(RunToken, WorkItem)] = []
                 for (token, item) in items {
-                    runs.addTask { await execute(token, item, context) }
+                    if item.inProcess {
+                        handlerRuns.append((token, item))
+                    } else {
+                        runs.addTask { await execute(token, item, context) }
+                    }
+                }
+                for start in stride(from: 0, to: handlerRuns.count, by: Self.handlerBatchLimit) {
+                    let batch = Array(handlerRuns[start..<min(start + Self.handlerBatchLimit, handlerRuns.count)])
+                    runs.addTask { await executeHandlers(batch, context) }
                 }
                 // A retry waiting for its notBefore: wake when it is due.
                 if let nextDue, nextDue != timerDue {

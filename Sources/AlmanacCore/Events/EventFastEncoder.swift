@@ -14,7 +14,13 @@ import Foundation
 /// reference.
 enum EventFastEncoder {
     static func encode(_ envelope: EventEnvelope) -> [UInt8]? {
-        var w = JSONByteWriter(capacity: 640)
+        // Room for the whole event, so that the buffer never grows: a completion carries its
+        // output tails besides ~900 bytes of fields.
+        var capacity = 640
+        if case .jobCompleted(let e) = envelope.event {
+            capacity = 1024 + e.stdoutTail.utf8.count + e.stderrTail.utf8.count + (e.error?.utf8.count ?? 0)
+        }
+        var w = JSONByteWriter(capacity: capacity)
         // Envelope keys in byte order: data, datacontenttype, dataschema, id, source, specversion,
         // subject, time, type.
         w.raw("{\"data\":")

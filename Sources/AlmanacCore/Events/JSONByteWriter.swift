@@ -28,18 +28,6 @@ struct JSONByteWriter {
         }
     }
 
-    /// Appends `value` in decimal, zero-padded to `width` digits (`value` is not negative and fits).
-    private mutating func padded(_ value: Int64, _ width: Int) {
-        var divisor: Int64 = 1
-        for _ in 1..<width { divisor *= 10 }
-        var rest = value
-        while divisor > 0 {
-            bytes.append(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest / divisor))
-            rest %= divisor
-            divisor /= 10
-        }
-    }
-
     /// Appends a JSON string: `"`, escapes as Foundation writes them, `"`.
     mutating func string(_ text: String) {
         bytes.append(UInt8(ascii: "\""))
@@ -82,21 +70,32 @@ struct JSONByteWriter {
             return
         }
         let s = msOfDay / 1000
-        bytes.append(UInt8(ascii: "\""))
-        padded(y, 4)
-        bytes.append(UInt8(ascii: "-"))
-        padded(m, 2)
-        bytes.append(UInt8(ascii: "-"))
-        padded(d, 2)
-        bytes.append(UInt8(ascii: "T"))
-        padded(s / 3600, 2)
-        bytes.append(UInt8(ascii: ":"))
-        padded(s / 60 % 60, 2)
-        bytes.append(UInt8(ascii: ":"))
-        padded(s % 60, 2)
-        bytes.append(UInt8(ascii: "."))
-        padded(msOfDay % 1000, 3)
-        bytes.append(UInt8(ascii: "Z"))
-        bytes.append(UInt8(ascii: "\""))
+        // `"YYYY-MM-DDTHH:MM:SS.mmmZ"`: 26 bytes written in place, then appended at once.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 26) { out in
+            func put(_ value: Int64, _ width: Int, at position: Int) {
+                var rest = value
+                for index in stride(from: position + width - 1, through: position, by: -1) {
+                    out[index] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest % 10)
+                    rest /= 10
+                }
+            }
+            out[0] = UInt8(ascii: "\"")
+            put(y, 4, at: 1)
+            out[5] = UInt8(ascii: "-")
+            put(m, 2, at: 6)
+            out[8] = UInt8(ascii: "-")
+            put(d, 2, at: 9)
+            out[11] = UInt8(ascii: "T")
+            put(s / 3600, 2, at: 12)
+            out[14] = UInt8(ascii: ":")
+            put(s / 60 % 60, 2, at: 15)
+            out[17] = UInt8(ascii: ":")
+            put(s % 60, 2, at: 18)
+            out[20] = UInt8(ascii: ".")
+            put(msOfDay % 1000, 3, at: 21)
+            out[24] = UInt8(ascii: "Z")
+            out[25] = UInt8(ascii: "\"")
+            bytes.append(contentsOf: UnsafeBufferPointer(out))
+        }
     }
 }

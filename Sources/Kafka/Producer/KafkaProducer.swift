@@ -104,6 +104,26 @@ public final class KafkaProducer: Sendable {
         return KafkaDeliveryResults(batch: batch)
     }
 
+    /// Hands `records` to the producer's thread and returns at once, without suspending: they are
+    /// enqueued after every record handed over before (by any method) and before every record
+    /// handed over after, so a caller can write more messages for the same partitions behind them
+    /// without waiting for their delivery reports. The ticket's ``KafkaDeliveryTicket/wait()``
+    /// yields the reports; records refused, or left when the producer is shut down, are failed in
+    /// it (see ``enqueue(contentsOf:)``). Not cancellable: the records are delivered or failed
+    /// whatever happens to the calling task.
+    ///
+    /// - Important: order within a partition holds in the log as long as every earlier message is
+    ///   delivered; librdkafka's idempotent producer (Almanac's default) retries them in order.
+    public func submit(contentsOf records: [KafkaProducerRecord]) -> KafkaDeliveryTicket {
+        let batch = DeliveryBatch(records: records)
+        if isShutDown.load(ordering: .acquiring) {
+            batch.settleUnsent(0..<records.count, as: .shutdown)
+        } else {
+            _ = thread.submit(batch)
+        }
+        return KafkaDeliveryTicket(batch: batch, producer: self)
+    }
+
     /// Hands every record to librdkafka, in order, and returns once librdkafka holds all of them —
     /// without waiting for delivery. The returned ticket's ``KafkaDeliveryTicket/wait()`` yields
     /// the reports. One task can so keep librdkafka's queue full (enqueue the next batch while the

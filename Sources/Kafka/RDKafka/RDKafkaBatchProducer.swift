@@ -71,8 +71,15 @@ enum RDKafkaBatchProducer {
     private static func makeHeaders(_ headers: [KafkaHeader]) -> OpaquePointer? {
         let list = rd_kafka_headers_new(headers.count)
         for header in headers {
-            header.value.withUnsafeBytes { bytes in
-                _ = rd_kafka_header_add(list, header.key, -1, bytes.baseAddress, bytes.count)
+            // The name with its length, in place: passing the String as `const char *` made a
+            // NUL-terminated copy of it per header.
+            var name = header.key
+            name.withUTF8 { name in
+                header.value.withUnsafeBytes { bytes in
+                    _ = name.withMemoryRebound(to: CChar.self) { name in
+                        rd_kafka_header_add(list, name.baseAddress, name.count, bytes.baseAddress, bytes.count)
+                    }
+                }
             }
         }
         return list
