@@ -214,6 +214,64 @@ import Testing
         #expect(c.offsetsToCommit() == [Self.tp: 2])
     }
 
+    @Test func beginRecordingReleasingSlot_aHandlerRunThatEnded_givesItsSlotBack_theOverlapPolicyStillCountsIt() async {
+        let c = await Self.coordinator(limits: .init(maxConcurrentRuns: 1, maxConcurrentHandlerRuns: 1, maxConcurrentRunsPerAccount: 1))
+        #expect(c.admit(Self.item("h1", offset: 0, inProcess: true), overlap: .skip) == .accepted)
+        _ = c.admit(Self.item("other", job: "other", offset: 1, inProcess: true), overlap: .allow)
+        let first = c.startable(now: Self.now).items
+        #expect(first.map(\.1.offset) == [0])
+        #expect(c.beginRecordingReleasingSlots([first[0].0]).map(\.freed) == [true])
+        #expect(c.runningCount == 0 && c.chargingCount == 1)
+        // The slot (global and the account's) is free while h1's completion is written …
+        let second = c.startable(now: Self.now).items
+        #expect(second.map(\.1.offset) == [1])
+        // … but a scheduled trigger of its job is still skipped (overlap `skip`): it is active
+        // until its completion is written.
+        #expect(c.admit(Self.item("h1-next", offset: 2, source: .scheduled, inProcess: true), overlap: .skip) == .skipOverlap(epoch: 1))
+        c.finishChore(Self.tp, offset: 2, epoch: 1)
+        #expect(c.completionsWritten([first[0].0]) == false, "nothing more to free")
+        #expect(c.chargingCount == 1)
+        // A hand-off waits for its writes and never abandons it.
+        #expect(c.revokeProgress([Self.tp]) == (running: 1, writing: 1))
+        c.finish([(first[0].0, .completed(Self.completion("h1")))])
+        #expect(c.chargingCount == 0 && c.runningCount == 1)
+        #expect(c.beginRecordingReleasingSlots([second[0].0]).map(\.freed) == [true])
+        c.finish([(second[0].0, .completed(Self.completion("other")))])
+        #expect(c.runningCount == 0 && c.chargingCount == 0 && c.liveCount == 0)
+        #expect(c.offsetsToCommit() == [Self.tp: 3])
+    }
+
+    @Test func beginRecordingReleasingSlot_isBounded_andLeavesProcessRunsTheirSlot() async {
+        let c = await Self.coordinator(limits: .init(maxConcurrentRuns: 1, maxConcurrentHandlerRuns: 1, maxConcurrentRunsPerAccount: 5))
+        _ = c.admit(Self.item("h1", offset: 0, inProcess: true), overlap: .allow)
+        _ = c.admit(Self.item("p1", offset: 1), overlap: .allow)
+        let first = c.startable(now: Self.now).items
+        #expect(first.count == 2)
+        let handler = first.first { $0.1.inProcess }!.0, process = first.first { !$0.1.inProcess }!.0
+        #expect(c.beginRecordingReleasingSlots([handler, process]).map(\.freed) == [true, false], "a process run keeps its slot")
+        _ = c.admit(Self.item("h2", offset: 2, inProcess: true), overlap: .allow)
+        let h2 = c.startable(now: Self.now).items
+        #expect(h2.map(\.1.offset) == [2])
+        #expect(c.beginRecordingReleasingSlots([h2[0].0]).map(\.freed) == [false], "one handler run is written without a slot already")
+        #expect(c.runningCount == 2 && c.chargingCount == 1)
+        #expect(c.completionsWritten([h2[0].0]) == false, "still bounded")
+        c.finish([(handler, .completed(Self.completion("h1")))])
+        c.finish([(h2[0].0, .completed(Self.completion("h2"))), (process, .abandoned)])
+        #expect(c.runningCount == 0 && c.chargingCount == 0)
+        #expect(c.offsetsToCommit() == [Self.tp: 1], "p1 was abandoned: its offset stays unfinished")
+    }
+
+    @Test func beginRecordingReleasingSlot_ofAnAbandonedRun_recordsNothing() async {
+        let c = await Self.coordinator()
+        _ = c.admit(Self.item("h1", offset: 0, inProcess: true), overlap: .allow)
+        let run = c.startable(now: Self.now).items[0]
+        c.beginRevoke([Self.tp])
+        #expect(c.abandonRuns([Self.tp]) == 1)
+        #expect(c.beginRecordingReleasingSlots([run.0]).map(\.record) == [false])
+        c.finish([(run.0, .abandoned)])
+        #expect(c.runningCount == 0 && c.chargingCount == 0)
+    }
+
     @Test func completionWritten_aLaterDeliveryOfTheTriggerAttaches() async {
         let c = await Self.coordinator()
         _ = c.admit(Self.item("a", offset: 0), overlap: .allow)

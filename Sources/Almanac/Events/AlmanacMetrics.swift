@@ -17,32 +17,52 @@ enum AlmanacMetrics {
     /// - `almanac_runs_in_progress` (gauge: started here and not yet completed);
     /// - `almanac_runs_total{status}` and `almanac_run_duration_seconds{status}` (histogram);
     /// - `almanac_credits_charged_millicredits_total{account}`.
+    ///
+    /// Counts are added up per call (a worker publishes hundreds of events at once), so each
+    /// metric object is looked up once per label value and call, not once per event.
     static func published(_ events: [AlmanacEvent]) {
-        var counts: [String: Int] = [:]
+        var counts: [AlmanacEvent.Kind: Int] = [:]
         var triggers: [TriggerSource: Int] = [:]
+        var skips: [SkipReason: Int] = [:]
+        var runsInProgress = 0
+        var completions: [RunStatus: [Int64]] = [:]
+        var millicredits: [String: Int] = [:]
         for event in events {
-            counts[event.type, default: 0] += 1
+            counts[event.kind, default: 0] += 1
             switch event {
             case .jobTriggered(let trigger):
                 triggers[trigger.source, default: 0] += 1
             case .jobSkipped(let skipped):
-                Counter(label: "almanac_skips_total", dimensions: [("reason", skipped.reason.rawValue)]).increment()
+                skips[skipped.reason, default: 0] += 1
             case .jobStarted:
-                Meter(label: "almanac_runs_in_progress").increment()
+                runsInProgress += 1
             case .jobCompleted(let completed):
-                Meter(label: "almanac_runs_in_progress").decrement()
-                Counter(label: "almanac_runs_total", dimensions: [("status", completed.status.rawValue)]).increment()
-                Timer(label: "almanac_run_duration_seconds", dimensions: [("status", completed.status.rawValue)])
-                    .recordMilliseconds(completed.durationMilliseconds)
+                runsInProgress -= 1
+                completions[completed.status, default: []].append(completed.durationMilliseconds)
             case .creditsCharged(let charge):
-                Counter(label: "almanac_credits_charged_millicredits_total", dimensions: [("account", charge.account)])
-                    .increment(by: Int(charge.total.rawValue))
+                millicredits[charge.account, default: 0] += Int(charge.total.rawValue)
             default:
                 break
             }
         }
-        for (type, count) in counts {
-            Counter(label: "almanac_events_published_total", dimensions: [("type", type)]).increment(by: count)
+        for (reason, count) in skips {
+            Counter(label: "almanac_skips_total", dimensions: [("reason", reason.rawValue)]).increment(by: count)
+        }
+        if runsInProgress > 0 {
+            Meter(label: "almanac_runs_in_progress").increment(by: Double(runsInProgress))
+        } else if runsInProgress < 0 {
+            Meter(label: "almanac_runs_in_progress").decrement(by: Double(-runsInProgress))
+        }
+        for (status, durations) in completions {
+            Counter(label: "almanac_runs_total", dimensions: [("status", status.rawValue)]).increment(by: durations.count)
+            let timer = Timer(label: "almanac_run_duration_seconds", dimensions: [("status", status.rawValue)])
+            for milliseconds in durations { timer.recordMilliseconds(milliseconds) }
+        }
+        for (account, total) in millicredits {
+            Counter(label: "almanac_credits_charged_millicredits_total", dimensions: [("account", account)]).increment(by: total)
+        }
+        for (kind, count) in counts {
+            Counter(label: "almanac_events_published_total", dimensions: [("type", kind.rawValue)]).increment(by: count)
         }
         for (source, count) in triggers {
             Counter(label: "almanac_triggers_total", dimensions: [("source", source.rawValue)]).increment(by: count)

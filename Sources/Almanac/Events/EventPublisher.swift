@@ -9,16 +9,20 @@ public struct EventPublisher: Sendable {
     public let topics: AlmanacTopics
     public let source: String
 
+    /// The full topic name of each event kind (``AlmanacTopics/name(_:)``), built once.
+    private let topicNames: [AlmanacEvent.Kind: String]
+
     public init(producer: KafkaProducer, topics: AlmanacTopics, source: String) {
         self.producer = producer
         self.topics = topics
         self.source = source
+        topicNames = Dictionary(uniqueKeysWithValues: AlmanacEvent.Kind.allCases.map { ($0, topics.name($0.topic)) })
     }
 
     public func record(_ envelope: EventEnvelope) throws -> KafkaProducerRecord {
         let kind = envelope.event.kind
         return KafkaProducerRecord(
-            topic: topics.name(kind.topic), key: envelope.subject, value: try EventCodec.encode(envelope),
+            topic: topicNames[kind]!, key: envelope.subject, value: try EventCodec.encode(envelope),
             headers: [Self.typeHeaders[kind]!, KafkaHeader(key: "ce_id", string: envelope.id), Self.specVersionHeader])
     }
 

@@ -77,6 +77,10 @@ struct WorkerCoordinatorState {
         var attached: [Int64] = []
         var abandoned = false
         var cancel: (@Sendable () -> Void)?
+        /// The run gave its slot back while its events are still being written (counted in
+        /// ``WorkerCoordinatorState/charging``): from ``completionWritten(_:)``, or for a handler
+        /// run from ``beginRecordingReleasingSlot(_:)``.
+        var slotFree = false
     }
 
     struct PartitionState {
@@ -133,8 +137,9 @@ struct WorkerCoordinatorState {
     var running = 0
     /// Of `running`, those holding a handler slot (``WorkItem/inProcess``).
     var runningHandlers = 0
-    /// Entries in phase `charging`: they hold no slot; per kind, at most as many at once as the
-    /// kind has slots.
+    /// Entries whose events are being written without a slot (``Entry/slotFree``: phase
+    /// `charging`, or a handler run's `recording`); per kind, at most as many at once as the kind
+    /// has slots.
     var charging = 0
     /// Of `charging`, handler runs.
     var chargingHandlers = 0
@@ -372,6 +377,23 @@ struct WorkerCoordinatorState {
         return true
     }
 
+    /// A handler run ended and is about to be recorded (``beginRecording(_:)``), and gives its slot
+    /// (global, account, job) back at once unless as many handler runs as there are handler slots
+    /// are being written without one already: its writes are round trips to the broker, not work,
+    /// and the next run need not wait for them. Its offset stays unfinished, a hand-off waits for
+    /// it, and the overlap policy counts it as active until its completion is written.
+    /// - Returns: whether to record it (false: abandoned), and whether its slot was freed.
+    mutating func beginRecordingReleasingSlot(_ token: RunToken) -> (record: Bool, freed: Bool) {
+        guard beginRecording(token) else { return (false, false) }
+        let entry = entries[token]!
+        guard entry.item.inProcess, chargingHandlers < limits.maxConcurrentHandlerRuns else { return (true, false) }
+        entries[token]!.slotFree = true
+        charging += 1
+        chargingHandlers += 1
+        releaseSlot(of: entry)
+        return (true, true)
+    }
+
     /// The run's `job.completed` (its commit point) is acknowledged; its charge and retry are about
     /// to be written. The run is over: it gives its slot back (global, account, and job for the
     /// overlap policies) unless as many charges of its kind as the kind has slots are being written
@@ -380,13 +402,21 @@ struct WorkerCoordinatorState {
     /// later delivery of the trigger attaches to it.
     /// - Returns: whether the slot was freed (something else may start now).
     mutating func completionWritten(_ token: RunToken) -> Bool {
-        guard let entry = entries[token], entry.phase == .recording, !entry.abandoned,
-              entry.item.inProcess ? chargingHandlers < limits.maxConcurrentHandlerRuns
+        guard let entry = entries[token], entry.phase == .recording, !entry.abandoned else { return false }
+        let job = entry.item.trigger.job
+        if entry.slotFree {
+            // Its slot went back when it ended (beginRecordingReleasingSlot).
+            entries[token]!.phase = .charging
+            activePerJob[job, default: 1] -= 1
+            if activePerJob[job] == 0 { activePerJob[job] = nil }
+            return false
+        }
+        guard entry.item.inProcess ? chargingHandlers < limits.maxConcurrentHandlerRuns
                                    : charging - chargingHandlers < limits.maxConcurrentRuns else { return false }
         entries[token]!.phase = .charging
+        entries[token]!.slotFree = true
         charging += 1
         if entry.item.inProcess { chargingHandlers += 1 }
-        let job = entry.item.trigger.job
         activePerJob[job, default: 1] -= 1
         if activePerJob[job] == 0 { activePerJob[job] = nil }
         releaseSlot(of: entry)
@@ -414,12 +444,11 @@ struct WorkerCoordinatorState {
                 if activePerJob[job] == 0 { activePerJob[job] = nil }
             }
         }
-        switch entry.phase {
-        case .queued: break
-        case .running, .recording: releaseSlot(of: entry)
-        case .charging:
+        if entry.slotFree {
             charging -= 1
             if item.inProcess { chargingHandlers -= 1 }
+        } else if entry.phase != .queued {
+            releaseSlot(of: entry)
         }
         let tp = item.topicPartition
         guard !entry.abandoned, partitions[tp]?.epoch == entry.epoch else { return }
@@ -436,7 +465,8 @@ struct WorkerCoordinatorState {
 
     /// Runs holding a slot (running, or writing their completion).
     var runningCount: Int { running }
-    /// Runs whose completion is written and whose charge is still being written (no slot).
+    /// Runs whose events are being written without a slot (their completion is written and their
+    /// charge is being written, or a handler run that ended is being recorded).
     var chargingCount: Int { charging }
     var liveCount: Int { live.count }
 }
@@ -485,6 +515,24 @@ final class WorkerCoordinator: Sendable {
         if state.withLock({ $0.setCancel(token, cancel) }) { cancel() }
     }
     func beginRecording(_ token: RunToken) -> Bool { state.withLock { $0.beginRecording(token) } }
+    /// ``WorkerCoordinatorState/beginRecordingReleasingSlot(_:)`` for many runs under one lock.
+    func beginRecordingReleasingSlots(_ tokens: [RunToken]) -> [(record: Bool, freed: Bool)] {
+        state.withLock { state in tokens.map { state.beginRecordingReleasingSlot($0) } }
+    }
+    /// ``WorkerCoordinatorState/completionWritten(_:)`` for many runs under one lock.
+    /// - Returns: whether any slot was freed.
+    func completionsWritten(_ tokens: [RunToken]) -> Bool {
+        state.withLock { state in tokens.reduce(false) { state.completionWritten($1) || $0 } }
+    }
+    /// ``WorkerCoordinatorState/finish(_:outcome:)`` for many runs under one lock.
+    func finish(_ outcomes: [(RunToken, Outcome)]) {
+        state.withLock { state in for (token, outcome) in outcomes { state.finish(token, outcome: outcome) } }
+    }
+    /// ``setCancel(_:_:)`` for many runs under one lock; stops those abandoned already.
+    func setCancels(_ cancels: [(RunToken, @Sendable () -> Void)]) {
+        let abandoned = state.withLock { state in cancels.filter { state.setCancel($0.0, $0.1) } }
+        for (_, cancel) in abandoned { cancel() }
+    }
     func completionWritten(_ token: RunToken) -> Bool { state.withLock { $0.completionWritten(token) } }
     func finish(_ token: RunToken, outcome: Outcome) { state.withLock { $0.finish(token, outcome: outcome) } }
     var runningCount: Int { state.withLock { $0.runningCount } }

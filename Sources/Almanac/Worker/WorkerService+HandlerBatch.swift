@@ -81,15 +81,18 @@ extension WorkerService {
         async let startsWritten = publishEachUntilWritten(started, what: "the starts of \(runs.count) run(s)", submitted: submission)
         let ended = EndedRuns()
         let clock = self.clock
+        var stops: [(RunToken, @Sendable () -> Void)] = []
+        stops.reserveCapacity(runs.count)
         for (index, run) in runs.enumerated() {
             let config = run.job.config
             let request = RunRequest(trigger: run.item.trigger, job: config, baseDirectory: config.workingDirectory,
                                      timeout: .seconds(config.timeoutSeconds))
             let stop = runner.handlers.start(request) { result in ended.add(index, result, finishedAt: clock.now()) }
             ended.register(stop)
-            // A hand-off stops the run through it (and at once if it was abandoned already).
-            coordinator.setCancel(run.token, stop)
+            stops.append((run.token, stop))
         }
+        // A hand-off stops a run through its closure (and at once if it was abandoned already).
+        coordinator.setCancels(stops)
         var going = runs.count
         // Cancelling this task (the worker is stopped without its grace) stops the runs: their
         // results arrive interrupted and are not recorded.
@@ -131,11 +134,16 @@ extension WorkerService {
         }
         var recordings: [Recording] = []
         recordings.reserveCapacity(ended.count)
+        // Interrupted runs are not recorded; the others begin recording and give their slots back.
+        let begun = coordinator.beginRecordingReleasingSlots(ended.filter { !$0.result.interrupted }.map(\.run.token))
+        var beginning = begun.makeIterator()
+        var abandoned: [(RunToken, WorkerCoordinator.Outcome)] = []
         for (run, result, finishedAt) in ended {
             let trigger = run.item.trigger
-            guard !result.interrupted, coordinator.beginRecording(run.token) else {
+            let recordable = result.interrupted ? false : beginning.next()!.record
+            guard recordable else {
                 logger.info("run of \(trigger.triggerId) stopped before it was recorded; it runs again on the partition's next owner")
-                coordinator.finish(run.token, outcome: .abandoned)
+                abandoned.append((run.token, .abandoned))
                 continue
             }
             let (followUps, problems) = RunRecord.followUps(of: trigger, result: result, finishedAt: finishedAt) { name in
@@ -149,6 +157,9 @@ extension WorkerService {
                                             retries: run.job.config.retries, retryBackoffSeconds: options.retryBackoffSeconds)
             recordings.append(Recording(run: run, completion: completion, followUps: followUps, derived: derived, finishedAt: finishedAt))
         }
+        if !abandoned.isEmpty { coordinator.finish(abandoned) }
+        // The runs are over: their slots go to the next runs while these are written.
+        if begun.contains(where: \.freed) { context.inbox.wake() }
         guard !recordings.isEmpty else { return }
 
         /// Writes one step's events of the recordings still written so far; a recording any of
@@ -169,18 +180,12 @@ extension WorkerService {
 
         await step("the follow-ups of \(recordings.count) run(s)") { $0.followUps.map { .jobTriggered($0) } }
         await step("the completions of \(recordings.count) run(s)") { [.jobCompleted($0.completion)] }
-        // The commit points are in the log: those runs are over and give their slots back.
-        var freed = false
-        for recording in recordings where recording.written {
-            if coordinator.completionWritten(recording.run.token) { freed = true }
-        }
-        if freed { context.inbox.wake() }
+        // The commit points are in the log: runs that still held their slot give it back.
+        if coordinator.completionsWritten(recordings.filter(\.written).map(\.run.token)) { context.inbox.wake() }
         // After the commit point: if this fails (shutdown), the trigger is read again and
         // whoever reads it writes these from the completion.
         await step("the charges of \(recordings.count) run(s)") { $0.derived }
-        for recording in recordings {
-            coordinator.finish(recording.run.token, outcome: recording.written ? .completed(recording.completion) : .abandoned)
-        }
+        coordinator.finish(recordings.map { ($0.run.token, $0.written ? .completed($0.completion) : .abandoned) })
     }
 }
 

@@ -179,7 +179,7 @@ extension WorkerService {
                     submitted = nil
                     results = await first.wait()
                 } else {
-                    results = try await publisher.publishEach(pending.map { events[$0] })
+                    results = try await publisher.publishEach(pending.count == events.count ? events : pending.map { events[$0] })
                 }
                 var failed: [Int] = []
                 var firstError: KafkaError?
