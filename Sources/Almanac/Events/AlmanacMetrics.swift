@@ -21,14 +21,14 @@ enum AlmanacMetrics {
     /// Counts are added up per call (a worker publishes hundreds of events at once), so each
     /// metric object is looked up once per label value and call, not once per event.
     static func published(_ events: [AlmanacEvent]) {
-        var counts: [AlmanacEvent.Kind: Int] = [:]
+        var counts = [Int](repeating: 0, count: AlmanacEvent.Kind.allCases.count)
         var triggers: [TriggerSource: Int] = [:]
         var skips: [SkipReason: Int] = [:]
         var runsInProgress = 0
         var completions: [RunStatus: [Int64]] = [:]
         var millicredits: [String: Int] = [:]
         for event in events {
-            counts[event.kind, default: 0] += 1
+            counts[event.kind.ordinal] += 1
             switch event {
             case .jobTriggered(let trigger):
                 triggers[trigger.source, default: 0] += 1
@@ -61,8 +61,8 @@ enum AlmanacMetrics {
         for (account, total) in millicredits {
             Counter(label: "almanac_credits_charged_millicredits_total", dimensions: [("account", account)]).increment(by: total)
         }
-        for (kind, count) in counts {
-            Counter(label: "almanac_events_published_total", dimensions: [("type", kind.rawValue)]).increment(by: count)
+        for kind in AlmanacEvent.Kind.allCases where counts[kind.ordinal] > 0 {
+            Counter(label: "almanac_events_published_total", dimensions: [("type", kind.rawValue)]).increment(by: counts[kind.ordinal])
         }
         for (source, count) in triggers {
             Counter(label: "almanac_triggers_total", dimensions: [("source", source.rawValue)]).increment(by: count)

@@ -9,28 +9,29 @@ public struct EventPublisher: Sendable {
     public let topics: AlmanacTopics
     public let source: String
 
-    /// The full topic name of each event kind (``AlmanacTopics/name(_:)``), built once.
-    private let topicNames: [AlmanacEvent.Kind: String]
+    /// The full topic name of each event kind (``AlmanacTopics/name(_:)``), by
+    /// ``AlmanacEvent/Kind/ordinal``, built once.
+    private let topicNames: [String]
 
     public init(producer: KafkaProducer, topics: AlmanacTopics, source: String) {
         self.producer = producer
         self.topics = topics
         self.source = source
-        topicNames = Dictionary(uniqueKeysWithValues: AlmanacEvent.Kind.allCases.map { ($0, topics.name($0.topic)) })
+        topicNames = AlmanacEvent.Kind.allCases.sorted { $0.ordinal < $1.ordinal }.map { topics.name($0.topic) }
     }
 
     public func record(_ envelope: EventEnvelope) throws -> KafkaProducerRecord {
         let kind = envelope.event.kind
         return KafkaProducerRecord(
-            topic: topicNames[kind]!, key: envelope.subject, value: try EventCodec.encode(envelope),
-            headers: [Self.typeHeaders[kind]!, KafkaHeader(key: "ce_id", string: envelope.id), Self.specVersionHeader])
+            topic: topicNames[kind.ordinal], key: envelope.subject, value: try EventCodec.encode(envelope),
+            headers: [Self.typeHeaders[kind.ordinal], KafkaHeader(key: "ce_id", string: envelope.id), Self.specVersionHeader])
     }
 
     /// The `ce_type` header of each kind and the `ce_specversion` header, built once (their bytes
     /// are shared by every record).
-    private static let typeHeaders = Dictionary(uniqueKeysWithValues: AlmanacEvent.Kind.allCases.map {
-        ($0, KafkaHeader(key: "ce_type", string: $0.rawValue))
-    })
+    private static let typeHeaders = AlmanacEvent.Kind.allCases.sorted { $0.ordinal < $1.ordinal }.map {
+        KafkaHeader(key: "ce_type", string: $0.rawValue)
+    }
     private static let specVersionHeader = KafkaHeader(key: "ce_specversion", string: "1.0")
 
     /// Publishes events in order and waits until all are acknowledged.

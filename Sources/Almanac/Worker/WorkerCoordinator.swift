@@ -67,11 +67,14 @@ struct WorkerCoordinatorState {
     /// retry are being written: the run is over and its slot is free, see ``completionWritten(_:)``).
     enum Phase { case queued, running, recording, charging }
 
-    struct Entry {
-        var item: WorkItem
-        var epoch: Int
+    /// One accepted trigger. A class: the state reads and changes entries in place several times
+    /// per run, and as a struct each read out of `entries` copied its trigger (a dozen retains).
+    /// Only the state holds entries, and only under the coordinator's lock.
+    final class Entry {
+        let item: WorkItem
+        let epoch: Int
         /// Index of the trigger's account in ``WorkerCoordinatorState/accounts``.
-        var account: Int
+        let account: Int
         var phase = Phase.queued
         /// Later deliveries of the same trigger in this partition: finished together with it.
         var attached: [Int64] = []
@@ -81,15 +84,28 @@ struct WorkerCoordinatorState {
         /// ``WorkerCoordinatorState/charging``): from ``completionWritten(_:)``, or for a handler
         /// run from ``beginRecordingReleasingSlot(_:)``.
         var slotFree = false
+
+        init(item: WorkItem, epoch: Int, account: Int) {
+            self.item = item
+            self.epoch = epoch
+            self.account = account
+        }
     }
 
-    struct PartitionState {
-        var epoch: Int
+    /// An assigned partition's bookkeeping; a class for the reason ``Entry`` is one (its offset
+    /// set and index are changed in place, never copied out of `partitions`).
+    final class PartitionState {
+        let epoch: Int
         var tracker = PartitionOffsetTracker()
         var index: PartitionIndex
         var revoking = false
         /// Events being written for offsets of this partition outside runs (skips, recoveries).
         var chores = 0
+
+        init(epoch: Int, index: PartitionIndex) {
+            self.epoch = epoch
+            self.index = index
+        }
     }
 
     private let limits: Limits
@@ -501,10 +517,18 @@ final class WorkerCoordinator: Sendable {
         state.withLock { $0.ready(tp, index: index, epoch: epoch) }
     }
     func take(_ message: KafkaConsumerMessage) -> WorkerCoordinatorState.Take { state.withLock { $0.take(message) } }
+    /// ``WorkerCoordinatorState/take(_:)`` for many messages, in order, under one lock.
+    func take(_ messages: [KafkaConsumerMessage]) -> [WorkerCoordinatorState.Take] {
+        state.withLock { state in messages.map { state.take($0) } }
+    }
     func resumesWhenReady(_ tp: KafkaTopicPartition) -> Bool { state.withLock { $0.resumesWhenReady(tp) } }
     func discard(_ tp: KafkaTopicPartition, offset: Int64) { state.withLock { $0.discard(tp, offset: offset) } }
     var readyPartitions: [KafkaTopicPartition] { state.withLock { $0.readyPartitions } }
     func admit(_ item: WorkItem, overlap: OverlapPolicy) -> Admission { state.withLock { $0.admit(item, overlap: overlap) } }
+    /// ``WorkerCoordinatorState/admit(_:overlap:)`` for many triggers, in order, under one lock.
+    func admit(_ items: [(item: WorkItem, overlap: OverlapPolicy)]) -> [Admission] {
+        state.withLock { state in items.map { state.admit($0.item, overlap: $0.overlap) } }
+    }
     func finishChore(_ tp: KafkaTopicPartition, offset: Int64, epoch: Int) {
         state.withLock { $0.finishChore(tp, offset: offset, epoch: epoch) }
     }

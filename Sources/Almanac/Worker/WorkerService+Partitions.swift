@@ -30,7 +30,7 @@ extension WorkerService {
                 let index = indexes[tp.partition] ?? PartitionIndex()
                 // nil: revoked while the index was being built.
                 guard let held = context.coordinator.ready(tp, index: index, epoch: epoch) else { continue }
-                for message in held { await accept(message, context) }
+                await accept(held, context)
                 if context.coordinator.resumesWhenReady(tp) { context.consumer.resume([tp]) }
                 logger.debug("worker ready on \(tp): \(index.count) finished triggers")
             }

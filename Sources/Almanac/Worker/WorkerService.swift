@@ -181,7 +181,7 @@ public struct WorkerService: Service {
                 try? await Task.sleep(for: .milliseconds(200))
                 continue
             }
-            for message in messages { await accept(message, context) }
+            await accept(messages, context)
             let queued = context.coordinator.queuedCount
             if queued > options.maxQueuedTriggers && pausedForBackPressure.isEmpty {
                 pausedForBackPressure = Set(context.coordinator.readyPartitions)
@@ -264,50 +264,69 @@ public struct WorkerService: Service {
         }
     }
 
-    /// Decodes and admits one trigger message.
-    func accept(_ message: KafkaConsumerMessage, _ context: Context) async {
-        switch context.coordinator.take(message) {
-        case .admit:
-            break
-        case .hold(let pause):
-            if pause { context.consumer.pause([message.topicPartition]) }
-            return
-        case .drop:
-            return
-        }
-        let trigger: JobTriggered
-        do throws(EventDecodingError) {
-            let envelope = try EventCodec.decode(message.value)
-            guard case .jobTriggered(let t) = envelope.event else {
-                throw EventDecodingError(.wrongTopic, "\(envelope.type) does not belong on \(message.topic)")
+    /// Decodes and admits the triggers of one poll, in order: one look at the coordinator sorts
+    /// them (admit, hold, drop), one snapshot of the projection gives their jobs, one more look
+    /// admits them, and the dispatcher is woken once.
+    func accept(_ messages: [KafkaConsumerMessage], _ context: Context) async {
+        guard !messages.isEmpty else { return }
+        let takes = context.coordinator.take(messages)
+        let state = store.state
+        var admissible: [(item: WorkItem, overlap: OverlapPolicy)] = []
+        admissible.reserveCapacity(messages.count)
+        var rejected: [(KafkaConsumerMessage, EventDecodingError)] = []
+        var pauses: [KafkaTopicPartition] = []
+        for (message, take) in zip(messages, takes) {
+            switch take {
+            case .admit:
+                break
+            case .hold(let pause):
+                if pause { pauses.append(message.topicPartition) }
+                continue
+            case .drop:
+                continue
             }
-            trigger = t
-        } catch {
+            let trigger: JobTriggered
+            do throws(EventDecodingError) {
+                let envelope = try EventCodec.decode(message.value)
+                guard case .jobTriggered(let t) = envelope.event else {
+                    throw EventDecodingError(.wrongTopic, "\(envelope.type) does not belong on \(message.topic)")
+                }
+                trigger = t
+            } catch {
+                rejected.append((message, error))
+                continue
+            }
+            let config = state.job(trigger.job)?.config
+            // A job the projection does not know yet takes a process slot (the larger cost).
+            let item = WorkItem(trigger: trigger, topicPartition: message.topicPartition, offset: message.offset,
+                                inProcess: config?.handlerName != nil)
+            // Manual, follow-up and retry runs are explicit requests: the overlap policy applies to
+            // scheduled runs. A job the projection does not know yet is decided when it runs.
+            admissible.append((item, trigger.source == .scheduled ? (config?.overlap ?? .allow) : .allow))
+        }
+        if !pauses.isEmpty { context.consumer.pause(pauses) }
+        var accepted = false
+        for ((item, _), admission) in zip(admissible, context.coordinator.admit(admissible)) {
+            switch admission {
+            case .notOwned, .attached:
+                break
+            case .duplicate:
+                logger.debug("trigger \(item.trigger.triggerId) already handled; not started again")
+            case .skipOverlap(let epoch):
+                if !context.inbox.add(.skipOverlap(item, epoch: epoch)) { context.coordinator.abandonChore(item.topicPartition, epoch: epoch) }
+            case .recover(let completion, let epoch):
+                if !context.inbox.add(.recover(item, completion, epoch: epoch)) { context.coordinator.abandonChore(item.topicPartition, epoch: epoch) }
+            case .accepted:
+                accepted = true
+            }
+        }
+        if accepted { context.inbox.wake() }
+        for (message, error) in rejected {
             logger.warning("rejected \(message.topic)[\(message.partition)]@\(message.offset): \(error)")
             _ = await publishUntilWritten([.eventRejected(EventRejected(
                 topic: message.topic, partition: message.partition, offset: message.offset, key: message.keyString, raw: message.value,
                 reason: error.reason, detail: error.detail, rejectedBy: "worker"))], at: clock.now(), what: "a rejection")
             context.coordinator.discard(message.topicPartition, offset: message.offset)
-            return
-        }
-        let config = store.state.job(trigger.job)?.config
-        // A job the projection does not know yet takes a process slot (the larger cost).
-        let item = WorkItem(trigger: trigger, topicPartition: message.topicPartition, offset: message.offset,
-                            inProcess: config?.handlerName != nil)
-        // Manual, follow-up and retry runs are explicit requests: the overlap policy applies to
-        // scheduled runs. A job the projection does not know yet is decided when it runs.
-        let overlap = trigger.source == .scheduled ? (config?.overlap ?? .allow) : .allow
-        switch context.coordinator.admit(item, overlap: overlap) {
-        case .notOwned, .attached:
-            break
-        case .duplicate:
-            logger.debug("trigger \(trigger.triggerId) already handled; not started again")
-        case .skipOverlap(let epoch):
-            if !context.inbox.add(.skipOverlap(item, epoch: epoch)) { context.coordinator.abandonChore(item.topicPartition, epoch: epoch) }
-        case .recover(let completion, let epoch):
-            if !context.inbox.add(.recover(item, completion, epoch: epoch)) { context.coordinator.abandonChore(item.topicPartition, epoch: epoch) }
-        case .accepted:
-            context.inbox.wake()
         }
     }
 }

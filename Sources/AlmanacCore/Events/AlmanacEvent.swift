@@ -31,6 +31,24 @@ public enum AlmanacEvent: Hashable, Sendable {
         case creditsCharged = "almanac.credits.charged"
         case eventRejected = "almanac.event.rejected"
 
+        /// The kind's position in ``allCases`` (0-based), for tables indexed by kind: the
+        /// `Hashable` a `String` raw value brings hashes the whole type name.
+        public var ordinal: Int {
+            switch self {
+            case .appConfigured: 0
+            case .appRemoved: 1
+            case .schedulePaused: 2
+            case .scheduleResumed: 3
+            case .jobTriggered: 4
+            case .tickCompleted: 5
+            case .jobStarted: 6
+            case .jobCompleted: 7
+            case .jobSkipped: 8
+            case .creditsCharged: 9
+            case .eventRejected: 10
+            }
+        }
+
         /// `job.triggered` for `almanac.job.triggered`: the schema file stem.
         public var schemaName: String { String(rawValue.dropFirst("almanac.".count)) }
         /// The schema `$id` and the events' `dataschema` (major version 1).

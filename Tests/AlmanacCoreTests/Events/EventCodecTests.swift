@@ -3,6 +3,10 @@ import Foundation
 import Testing
 
 @Suite struct EventCodecTests {
+    @Test func kindOrdinal_isThePositionInAllCases() {
+        #expect(AlmanacEvent.Kind.allCases.map(\.ordinal) == Array(AlmanacEvent.Kind.allCases.indices))
+    }
+
     static let at = RFC3339.parse("2026-03-02T13:00:00Z")!
     static let job = JobKey(account: "acme", app: "reminders", job: "send")
     static let trigger = TriggerID.scheduled(job, at: at)
