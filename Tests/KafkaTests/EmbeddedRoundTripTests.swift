@@ -46,6 +46,27 @@ struct EmbeddedRoundTripTests {
         }
     }
 
+    @Test func consumer_thatDoesNotReadHeaders_getsValuesAndKeys_withoutHeaders() async throws {
+        let cluster = try EmbeddedKafkaCluster(brokers: 1, logger: logger)
+        try cluster.createTopic("h", partitions: 1)
+        let client = KafkaConfiguration(bootstrapServers: cluster.bootstrapServers)
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: logger)
+        try await producer.sendAll((0..<3).map {
+            KafkaProducerRecord(topic: "h", key: "k\($0)", value: [UInt8($0)], headers: [KafkaHeader(key: "ce_type", string: "x.y")])
+        })
+        await producer.shutdown()
+        var configuration = KafkaConsumerConfiguration(client: client)
+        configuration.readsHeaders = false
+        let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
+        try consumer.assign([(KafkaTopicPartition(topic: "h", partition: 0), .beginning)])
+        var received: [KafkaConsumerMessage] = []
+        let deadline = ContinuousClock.now + .seconds(20)
+        while received.count < 3 && ContinuousClock.now < deadline { received += try await consumer.poll() }
+        await consumer.close()
+        #expect(received.map(\.value) == [[0], [1], [2]] && received.map(\.keyString) == ["k0", "k1", "k2"])
+        #expect(received.allSatisfy { $0.headers.isEmpty && $0.header("ce_type") == nil })
+    }
+
     @Test func configuration_whenPropertyUnknown_failsWithLibrdkafkasMessage() throws {
         var client = KafkaConfiguration(bootstrapServers: "127.0.0.1:1")
         client.properties["no.such.property"] = "1"

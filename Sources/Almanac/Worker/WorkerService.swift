@@ -159,6 +159,8 @@ public struct WorkerService: Service {
     func consumerConfiguration() -> KafkaConsumerConfiguration {
         var configuration = KafkaConsumerConfiguration(client: kafka, groupID: options.groupID)
         configuration.client.clientID = "almanac-worker"
+        // Triggers are read from their value alone (a rejected one is copied raw).
+        configuration.readsHeaders = false
         let properties = kafka.properties
         configuration.assignmentStrategy = properties["partition.assignment.strategy"] ?? "cooperative-sticky"
         if let ms = properties["session.timeout.ms"].flatMap(Int64.init) { configuration.sessionTimeout = .milliseconds(ms) }

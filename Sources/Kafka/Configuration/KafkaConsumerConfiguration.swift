@@ -45,6 +45,11 @@ public struct KafkaConsumerConfiguration: Sendable {
     /// with the default against 2.56-2.85 M with 1,000,000 (BENCHMARKS.md). Memory stays bounded
     /// by `queued.max.messages.kbytes` (64 MiB, counted the same way).
     public var queuedMinMessages: Int = 1_000_000
+    /// Whether polled messages carry their headers (``KafkaConsumerMessage/headers``). Default
+    /// true. A consumer that never reads them sets false: librdkafka then does not parse each
+    /// message's header block (it allocates a header list per message on first access), and
+    /// ``KafkaConsumerMessage/headers`` is empty.
+    public var readsHeaders: Bool = true
 
     /// Consumer settings with the defaults above; `groupID` `nil` makes an assign-only reader.
     public init(client: KafkaConfiguration, groupID: String? = nil) {

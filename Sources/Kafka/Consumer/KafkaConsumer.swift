@@ -31,7 +31,7 @@ public final class KafkaConsumer: Sendable {
         client = try RDKafkaClient(kind: .consumer, properties: configuration.rdKafkaProperties(), logger: logger, rebalance: true)
         rd_kafka_poll_set_consumer(client.handle)
         consumerQueue = OpaquePointerBox(rd_kafka_queue_get_consumer(client.handle)!)
-        reader = RDKafkaMessageReader(queue: consumerQueue, callbacks: client.callbacks)
+        reader = RDKafkaMessageReader(queue: consumerQueue, callbacks: client.callbacks, readsHeaders: configuration.readsHeaders)
         queue = DispatchQueue(label: "almanac.kafka.consumer")
     }
 

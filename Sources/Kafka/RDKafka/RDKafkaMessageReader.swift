@@ -18,9 +18,13 @@ final class RDKafkaMessageReader: @unchecked Sendable {
     private var topicNames: [OpaquePointer: String] = [:]
     private var lastTopic: (handle: OpaquePointer?, name: String) = (nil, "")
 
-    init(queue: OpaquePointerBox, callbacks: RDKafkaCallbacks) {
+    /// ``KafkaConsumerConfiguration/readsHeaders``.
+    private let readsHeaders: Bool
+
+    init(queue: OpaquePointerBox, callbacks: RDKafkaCallbacks, readsHeaders: Bool = true) {
         self.queue = queue
         self.callbacks = callbacks
+        self.readsHeaders = readsHeaders
         capacity = 0
         buffer = .allocate(capacity: 1)
     }
@@ -77,7 +81,7 @@ final class RDKafkaMessageReader: @unchecked Sendable {
         let timestamp = rd_kafka_message_timestamp(message, &timestampType)
         return KafkaConsumerMessage(
             topicPartition: KafkaTopicPartition(topic: topicName(m.rkt), partition: m.partition),
-            offset: m.offset, key: key, value: value, headers: headers(of: message),
+            offset: m.offset, key: key, value: value, headers: readsHeaders ? headers(of: message) : [],
             timestampMilliseconds: timestampType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : timestamp)
     }
 
