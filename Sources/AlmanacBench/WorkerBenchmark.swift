@@ -16,8 +16,8 @@ import Glibc
 /// way the ticker writes them (one `EventPublisher.publish` call), and is timed until an observer
 /// has read every `job.completed` and `credits.charged` of them; the group's committed offsets must
 /// then reach the end of `triggers` (checked, not timed). Before the repetitions, an untimed
-/// warm-up minute runs `--warmup` jobs (1,000) through the same path, as the C baseline sends an
-/// untimed warm-up message.
+/// warm-up minute runs `--warmup` jobs (default: all `--runs`) through the same path, as the C
+/// baseline sends an untimed warm-up message: the timed minutes are the steady state.
 ///
 /// - `--mode noop`: jobs run the built-in handler `almanac.noop`: runs/s (worker.e2e_noop; the
 ///   baseline is `rdkafka_baseline move`, driven by ops/bench).
@@ -40,7 +40,7 @@ struct WorkerBenchmark: AsyncParsableCommand {
     @Option(help: "WorkerService.Options.maxConcurrentRuns (investigation; default: the worker's).") var maxConcurrentRuns: Int?
     @Option(help: "WorkerService.Options.maxConcurrentHandlerRuns (investigation; default: the worker's).") var maxConcurrentHandlerRuns: Int?
     @Option(help: "linger.ms of the workers' producers (investigation; default: Almanac's 5 ms).") var lingerMs: Int?
-    @Option(help: "Runs of an untimed warm-up minute before the repetitions (0: none).") var warmup = 1000
+    @Option(help: "Runs of an untimed warm-up minute before the repetitions (default: --runs; 0: none).") var warmup: Int?
 
     func run() async throws {
         let logger = KafkaBench.logger
@@ -98,10 +98,11 @@ struct WorkerBenchmark: AsyncParsableCommand {
         var coresUsed: [Double] = []
         let observer = try Observer(kafka: kafka, topics: topics, logger: logger)
         // Untimed, as the C baseline's warm-up message: the workers' producers learn the leaders of
-        // `executions` and `charges`, and the processes' first runs page their heaps in; a worker
-        // in production has done this long before. The first `warmup` jobs run once at `base`.
-        if warmup > 0 {
-            let count = min(warmup, runs)
+        // `executions` and `charges`, and the process's first minute pages its heap in and runs
+        // every path once; a worker in production has done this long before, so the timed minutes
+        // measure the steady state. The first `warmup` jobs (all of them by default) run at `base`.
+        if (warmup ?? runs) > 0 {
+            let count = min(warmup ?? runs, runs)
             try await observer.start(expecting: count)
             clock.set(now: base)
             try await publisher.publish(keys.prefix(count).map {

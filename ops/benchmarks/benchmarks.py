@@ -155,7 +155,8 @@ def tick_latency(ctx: Context) -> list[Row]:
 
 def worker_runs(ctx: Context) -> dict[str, int]:
     """Runs per repetition. The embedded broker keeps ~5 MiB per partition: 10,000 runs write
-    ~1.2 MiB to each of the 12 executions partitions, so a process does at most 3 such repetitions."""
+    ~1.2 MiB to each of the 12 executions partitions, so a process does at most 3 such repetitions,
+    the untimed warm-up minute (as many runs) included."""
     return {"noop": 5_000 if ctx.quick else 10_000, "spawn": 1_000 if ctx.quick else 2_000, "latency": 10_000}
 
 

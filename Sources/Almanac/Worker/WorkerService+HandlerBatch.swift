@@ -10,12 +10,15 @@ import Synchronization
 /// is a hand-over to the producer's thread, a delivery wait and a task resumption; here the runs
 /// the dispatcher takes to start together share them:
 ///
-/// 1. one write of every `job.started` of the batch; each run starts once it is acknowledged,
-///    in a task of its own (``HandlerRunner/start(_:completion:)``), so a slow or failing handler
-///    holds back no other run;
-/// 2. the runs that ended since the last recording are recorded together, in the three steps of
-///    ``RunRecord`` — their follow-ups, then their completions (the commit point: each gives its
-///    slot back), then their charges and retries — while later runs of the batch keep going.
+/// 1. one write of every `job.started` of the batch, handed to the producer before the handlers
+///    start, each in a task of its own (``HandlerRunner/start(_:completion:)``), so a slow or
+///    failing handler holds back no other run; a run's completion follows its start in their
+///    `executions` partition without waiting for the start's acknowledgement;
+/// 2. a run that ended gives its slot back at once (``WorkerCoordinator/beginRecordingReleasingSlots(_:)``;
+///    its writes hold none, bounded by the handler slots);
+/// 3. the runs that ended since the last recording are recorded together, in the three steps of
+///    ``RunRecord`` — their follow-ups, then their completions (the commit point), then their
+///    charges and retries — while later runs of the batch keep going.
 ///
 /// Each run keeps the rules of a run recorded alone: its events are retried until acknowledged,
 /// and a run whose write was not acknowledged (shutdown) or that was stopped (hand-off) is not
