@@ -179,7 +179,7 @@ def worker_e2e_noop(ctx: Context) -> list[Row]:
     ratio = almanac_side.value / baseline
     return [Row("worker.e2e_noop", almanac_side.value, "runs/s", ">= 0.3x C", ratio >= 0.3, baseline, ratio,
                 almanac_side.min, almanac_side.max, almanac_side.peak_rss_bytes,
-                f"{runs:,} runs of almanac.noop per repetition (one minute of triggers, one publish), 2 WorkerServices with "
+                f"{runs:,} runs of almanac.noop per repetition (one minute of triggers, one publish, after an untimed warm-up minute as large), 2 WorkerServices with "
                 f"their projectors, 12 partitions, 200 accounts; timed from the publish to the last completion and charge read "
                 f"back; {almanac_side.extra['cpu_cores']:.2f} cores busy; baseline: rdkafka_baseline move, {4 * runs:,} x "
                 f"{size['bytes']} B produced by one thread and consumed by another, runs/s = msg/s / 4, 3 clusters per repetition "
