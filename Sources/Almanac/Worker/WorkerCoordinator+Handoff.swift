@@ -38,8 +38,7 @@ extension WorkerCoordinatorState {
         for (token, entry) in entries where !entry.abandoned && entry.phase == .running && tps.contains(entry.item.topicPartition) {
             entries[token]!.abandoned = true
             live[entry.item.trigger.triggerId] = nil
-            activePerJob[entry.item.trigger.job, default: 1] -= 1
-            if activePerJob[entry.item.trigger.job] == 0 { activePerJob[entry.item.trigger.job] = nil }
+            endActive(entry.item.trigger.job)
             stops.append(entry.cancel)
         }
         return stops
@@ -67,9 +66,7 @@ extension WorkerCoordinatorState {
     mutating func remove(queued token: RunToken, _ entry: Entry) {
         entries[token] = nil
         live[entry.item.trigger.triggerId] = nil
-        let job = entry.item.trigger.job
-        activePerJob[job, default: 1] -= 1
-        if activePerJob[job] == 0 { activePerJob[job] = nil }
+        endActive(entry.item.trigger.job)
         accounts[entry.account].queue.removeAll { $0 == token }
         queuedCount -= 1
     }

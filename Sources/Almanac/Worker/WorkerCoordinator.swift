@@ -402,11 +402,8 @@ struct WorkerCoordinatorState {
     mutating func beginRecordingReleasingSlot(_ token: RunToken) -> (record: Bool, freed: Bool) {
         guard beginRecording(token) else { return (false, false) }
         let entry = entries[token]!
-        guard entry.item.inProcess, chargingHandlers < limits.maxConcurrentHandlerRuns else { return (true, false) }
-        entries[token]!.slotFree = true
-        charging += 1
-        chargingHandlers += 1
-        releaseSlot(of: entry)
+        guard entry.item.inProcess, mayWriteWithoutSlot(entry) else { return (true, false) }
+        writeWithoutSlot(entry)
         return (true, true)
     }
 
@@ -419,24 +416,37 @@ struct WorkerCoordinatorState {
     /// - Returns: whether the slot was freed (something else may start now).
     mutating func completionWritten(_ token: RunToken) -> Bool {
         guard let entry = entries[token], entry.phase == .recording, !entry.abandoned else { return false }
-        let job = entry.item.trigger.job
-        if entry.slotFree {
-            // Its slot went back when it ended (beginRecordingReleasingSlot).
-            entries[token]!.phase = .charging
-            activePerJob[job, default: 1] -= 1
-            if activePerJob[job] == 0 { activePerJob[job] = nil }
-            return false
+        // A handler run's slot may have gone back when it ended (beginRecordingReleasingSlot).
+        var freed = false
+        if !entry.slotFree {
+            guard mayWriteWithoutSlot(entry) else { return false }
+            writeWithoutSlot(entry)
+            freed = true
         }
-        guard entry.item.inProcess ? chargingHandlers < limits.maxConcurrentHandlerRuns
-                                   : charging - chargingHandlers < limits.maxConcurrentRuns else { return false }
-        entries[token]!.phase = .charging
-        entries[token]!.slotFree = true
+        entry.phase = .charging
+        endActive(entry.item.trigger.job)
+        return freed
+    }
+
+    /// Whether `entry` may give its slot back while its events are written: at most as many such
+    /// writes per kind as the kind has slots.
+    private func mayWriteWithoutSlot(_ entry: Entry) -> Bool {
+        entry.item.inProcess ? chargingHandlers < limits.maxConcurrentHandlerRuns
+                             : charging - chargingHandlers < limits.maxConcurrentRuns
+    }
+
+    /// `entry` gives its slot back; its writes go on without one (``Entry/slotFree``).
+    private mutating func writeWithoutSlot(_ entry: Entry) {
+        entry.slotFree = true
         charging += 1
         if entry.item.inProcess { chargingHandlers += 1 }
+        releaseSlot(of: entry)
+    }
+
+    /// A run of `job` no longer counts for the overlap policy (``activePerJob``).
+    mutating func endActive(_ job: JobKey) {
         activePerJob[job, default: 1] -= 1
         if activePerJob[job] == 0 { activePerJob[job] = nil }
-        releaseSlot(of: entry)
-        return true
     }
 
     private mutating func releaseSlot(of entry: Entry) {
@@ -452,13 +462,9 @@ struct WorkerCoordinatorState {
     mutating func finish(_ token: RunToken, outcome: Outcome) {
         guard let entry = entries.removeValue(forKey: token) else { return }
         let item = entry.item
-        let job = item.trigger.job
         if !entry.abandoned {
             live[item.trigger.triggerId] = nil
-            if entry.phase != .charging {
-                activePerJob[job, default: 1] -= 1
-                if activePerJob[job] == 0 { activePerJob[job] = nil }
-            }
+            if entry.phase != .charging { endActive(item.trigger.job) }
         }
         if entry.slotFree {
             charging -= 1
