@@ -17,7 +17,7 @@ public struct EventPublisher: Sendable {
         self.producer = producer
         self.topics = topics
         self.source = source
-        topicNames = AlmanacEvent.Kind.allCases.sorted { $0.ordinal < $1.ordinal }.map { topics.name($0.topic) }
+        topicNames = AlmanacEvent.Kind.allCases.map { topics.name($0.topic) }
     }
 
     public func record(_ envelope: EventEnvelope) throws -> KafkaProducerRecord {
@@ -29,9 +29,7 @@ public struct EventPublisher: Sendable {
 
     /// The `ce_type` header of each kind and the `ce_specversion` header, built once (their bytes
     /// are shared by every record).
-    private static let typeHeaders = AlmanacEvent.Kind.allCases.sorted { $0.ordinal < $1.ordinal }.map {
-        KafkaHeader(key: "ce_type", string: $0.rawValue)
-    }
+    private static let typeHeaders = AlmanacEvent.Kind.allCases.map { KafkaHeader(key: "ce_type", string: $0.rawValue) }
     private static let specVersionHeader = KafkaHeader(key: "ce_specversion", string: "1.0")
 
     /// Publishes events in order and waits until all are acknowledged.

@@ -144,28 +144,6 @@ public struct HandlerRunner: JobRunner {
     }
 }
 
-/// Stops a run once both the stop was asked for and the run's stop closure is known, in either
-/// order (a task may be cancelled before its run started).
-private final class StopLatch: Sendable {
-    private let state = Mutex<(fired: Bool, stop: (@Sendable () -> Void)?)>((false, nil))
-
-    func register(_ stop: @escaping @Sendable () -> Void) {
-        let fired = state.withLock { state in
-            state.stop = stop
-            return state.fired
-        }
-        if fired { stop() }
-    }
-
-    func fire() {
-        let stop = state.withLock { state in
-            state.fired = true
-            return state.stop
-        }
-        stop?()
-    }
-}
-
 /// The first of a run's outcomes (returned, timed out, stopped) ends it; later ones are ignored.
 /// The end is reported once the run is armed (its task and timeout exist), whichever comes first.
 private final class HandlerRace: Sendable {

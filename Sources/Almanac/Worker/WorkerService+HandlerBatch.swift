@@ -78,11 +78,11 @@ extension WorkerService {
         // Every `job.started` of the batch is handed to the producer before any handler starts,
         // and the handlers start without waiting for its acknowledgement: a completion, written
         // later to the same `executions` partition (both are keyed by the job), follows its start
-        // there (the idempotent producer keeps a partition's order through retries). A short run
-        // so holds its slot for one round trip, its completion's, instead of two.
+        // there (the idempotent producer keeps a partition's order through retries).
         let submission = try? publisher.submitEach(started)
         async let startsWritten = publishEachUntilWritten(started, what: "the starts of \(runs.count) run(s)", submitted: submission)
         let ended = EndedRuns()
+        let latch = StopLatch()
         let clock = self.clock
         var stops: [(RunToken, @Sendable () -> Void)] = []
         stops.reserveCapacity(runs.count)
@@ -91,7 +91,7 @@ extension WorkerService {
             let request = RunRequest(trigger: run.item.trigger, job: config, baseDirectory: config.workingDirectory,
                                      timeout: .seconds(config.timeoutSeconds))
             let stop = runner.handlers.start(request) { result in ended.add(index, result, finishedAt: clock.now()) }
-            ended.register(stop)
+            latch.register(stop)
             stops.append((run.token, stop))
         }
         // A hand-off stops a run through its closure (and at once if it was abandoned already).
@@ -112,7 +112,7 @@ extension WorkerService {
                 await record(batch.map { (runs[$0.index], $0.result, $0.finishedAt) }, startedAt: startedAt, context)
             }
         } onCancel: {
-            ended.stopAll()
+            latch.fire()
         }
         // Retried until written like every other event (unless shutting down); a start written
         // only after its completion (it failed first) is out of order, but not lost.
@@ -122,8 +122,8 @@ extension WorkerService {
         }
     }
 
-    /// Records runs that ended: follow-ups, completions (each frees its slot), then charges and
-    /// retries, one write per step for all of them.
+    /// Records runs that ended, which first give their slots back: follow-ups, completions, then
+    /// charges and retries, one write per step for all of them.
     private func record(_ ended: [(run: BatchedRun, result: RunResult, finishedAt: Date)], startedAt: Date, _ context: Context) async {
         let coordinator = context.coordinator
         let state = store.state
@@ -203,8 +203,6 @@ private final class EndedRuns: Sendable {
     private struct State {
         var ended: [Ended] = []
         var waiter: CheckedContinuation<[Ended], Never>?
-        var stops: [@Sendable () -> Void] = []
-        var stopped = false
     }
     private let state = Mutex(State())
 
@@ -241,24 +239,6 @@ private final class EndedRuns: Sendable {
             defer { state.ended = [] }
             return state.ended
         }
-    }
-
-    /// Keeps how to stop a run, for ``stopAll()``; stops it at once if that was called already.
-    func register(_ stop: @escaping @Sendable () -> Void) {
-        let stopped = state.withLock { state in
-            state.stops.append(stop)
-            return state.stopped
-        }
-        if stopped { stop() }
-    }
-
-    /// Stops every run (those that ended already ignore it).
-    func stopAll() {
-        let stops = state.withLock { state in
-            state.stopped = true
-            return state.stops
-        }
-        for stop in stops { stop() }
     }
 }
 
