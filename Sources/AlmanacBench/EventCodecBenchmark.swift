@@ -11,6 +11,7 @@ struct EventCodecBenchmark: AsyncParsableCommand {
 
     @Option(help: "Decodes per repetition and side.") var events = 100_000
     @Option(help: "Repetitions of each side.") var reps = 3
+    @Flag(help: "Time only the fast decoder (for profiling it).") var decodeOnly = false
 
     func run() async throws {
         let at = Date(timeIntervalSince1970: 1_772_456_400)
@@ -41,6 +42,10 @@ struct EventCodecBenchmark: AsyncParsableCommand {
         var fast: [Double] = [], reference: [Double] = [], encode: [Double] = [], encodeReference: [Double] = []
         for rep in 0..<reps {
             fast.append(try time { _ = try EventCodec.decode(messages[$0]) })
+            if decodeOnly {
+                Bench.log("rep \(rep + 1): decode \(fast.last!) µs per event")
+                continue
+            }
             reference.append(try time { _ = try EventCodec.decodeReference(messages[$0]) })
             encode.append(try time { _ = try EventCodec.encode(envelopes[$0]) })
             encodeReference.append(try time { _ = try EventCodec.encodeReference(envelopes[$0]) })
@@ -48,6 +53,7 @@ struct EventCodecBenchmark: AsyncParsableCommand {
         }
         let bytes = Double(messages.map(\.count).reduce(0, +)) / Double(messages.count)
         BenchResult(name: "event_codec.decode", unit: "µs/event", samples: fast, extra: ["bytes_per_event": bytes]).emit()
+        if decodeOnly { return }
         BenchResult(name: "event_codec.decode", side: "reference", unit: "µs/event", samples: reference).emit()
         BenchResult(name: "event_codec.encode", unit: "µs/event", samples: encode).emit()
         BenchResult(name: "event_codec.encode", side: "reference", unit: "µs/event", samples: encodeReference).emit()

@@ -22,29 +22,31 @@ extension AuditReconciler {
         // The root, then its retries by attempt (no array built for the root alone).
         for index in 0...retries.count {
             let id = index == 0 ? root : retries[index - 1]
+            // The events are read in place (lists, and the trigger's one field), not copied out.
             let completions = log.completions[id] ?? []
-            let trigger = log.triggers[id]
+            let triggerScheduledFor = log.triggers[id]?.event.scheduledFor
             let charges = log.charges[id] ?? []
             if let pricing {
-                billingFindings += checkBilling(id, job: key, scheduledFor: scheduledFor, charges: charges, completion: completions.first,
-                                                trigger: trigger, pricing: pricing, into: &billing)
+                billingFindings += checkBilling(id, job: key, scheduledFor: scheduledFor, charges: charges, completions: completions,
+                                                triggerScheduledFor: triggerScheduledFor, pricing: pricing, into: &billing)
             }
-            if let first = completions.first {
+            if !completions.isEmpty {
                 attempts += 1
-                duration = (duration ?? 0) + first.event.durationMilliseconds
-                latest = Self.outcome(of: first.event.status)
+                duration = (duration ?? 0) + completions[0].event.durationMilliseconds
+                latest = Self.outcome(of: completions[0].event.status)
                 if completions.count > 1 {
                     finding(.duplicateCompletion, id, "\(completions.count) job.completed events (\(completions.map(\.position.description).joined(separator: ", ")))")
                 }
-                if trigger == nil, log.triggersComplete {
-                    finding(.completionWithoutTrigger, id, "job.completed at \(first.position) but no job.triggered in the log")
+                if triggerScheduledFor == nil, log.triggersComplete {
+                    finding(.completionWithoutTrigger, id, "job.completed at \(completions[0].position) but no job.triggered in the log")
                 }
-                if charges.isEmpty, asOf.timeIntervalSince(first.time) > 60 {
+                if charges.isEmpty, asOf.timeIntervalSince(completions[0].time) > 60 {
+                    let first = completions[0]
                     finding(.noCharge, id, "completed (\(first.event.status.rawValue)) at \(RFC3339.utcMilliseconds(first.time)) (\(first.position)); no credits.charged with this chargeId")
                 }
             } else if let skip = log.skips[id] {
                 latest = skipOutcome(skip, scheduledFor: scheduledFor)
-            } else if let trigger {
+            } else if triggerScheduledFor != nil, let trigger = log.triggers[id] {
                 let deadline = self.deadline(of: trigger)
                 if asOf > deadline {
                     latest = .noCompletion
@@ -53,10 +55,10 @@ extension AuditReconciler {
                     latest = .running
                 }
             }
-            if let first = charges.first {
-                charged = charged + first.event.total
+            if !charges.isEmpty {
+                charged = charged + charges[0].event.total
                 if completions.isEmpty {
-                    finding(.chargeWithoutCompletion, id, "credits.charged at \(first.position) (\(first.event.total) credits) but no job.completed")
+                    finding(.chargeWithoutCompletion, id, "credits.charged at \(charges[0].position) (\(charges[0].event.total) credits) but no job.completed")
                 }
             }
         }

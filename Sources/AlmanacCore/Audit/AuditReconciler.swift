@@ -98,19 +98,27 @@ public struct AuditReconciler: Sendable {
     /// The fire times of `job` of `app` with `from <= t < to` that the schedule in force called for.
     public func fireTimes(app: String, job: String, from: Date, to: Date) -> [Date] {
         guard from < to else { return [] }
+        let epochs = timeline.epochs[app]?[job] ?? []
+        // One epoch (a job configured once): its occurrences are already ascending and distinct.
+        if epochs.count == 1 { return fireTimes(of: epochs[0], from: from, to: to) }
         var result = Set<Date>()
-        for epoch in timeline.epochs[app]?[job] ?? [] {
-            guard let schedule = epoch.job.schedule else { continue }
-            let start = max(from.addingTimeInterval(-0.001), epoch.job.scheduleEffectiveFrom)
-            // A minute's configuration is read when it is ticked, at or after the minute itself.
-            let end = min(to.addingTimeInterval(-0.001), epoch.until ?? to)
-            guard start < end else { continue }
-            for minute in schedule.occurrences(after: start, through: end) {
-                let read = cutoff(minute)
-                if read >= epoch.from, epoch.until.map({ read < $0 }) ?? true { result.insert(minute) }
-            }
-        }
+        for epoch in epochs { result.formUnion(fireTimes(of: epoch, from: from, to: to)) }
         return result.sorted()
+    }
+
+    /// The fire times in `[from, to)` that `epoch`'s schedule called for while it was in force, ascending.
+    private func fireTimes(of epoch: AuditTimeline.JobEpoch, from: Date, to: Date) -> [Date] {
+        guard let schedule = epoch.job.schedule else { return [] }
+        let start = max(from.addingTimeInterval(-0.001), epoch.job.scheduleEffectiveFrom)
+        // A minute's configuration is read when it is ticked, at or after the minute itself.
+        let end = min(to.addingTimeInterval(-0.001), epoch.until ?? to)
+        guard start < end else { return [] }
+        var result: [Date] = []
+        for minute in schedule.occurrences(after: start, through: end) {
+            let read = cutoff(minute)
+            if read >= epoch.from, epoch.until.map({ read < $0 }) ?? true { result.append(minute) }
+        }
+        return result
     }
 
     /// The runs of `app` (one `job`, or all) whose fire time (or request time) is in `[from, to)`.

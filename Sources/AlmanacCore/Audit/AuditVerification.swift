@@ -113,34 +113,41 @@ extension AuditReconciler {
     /// Adds one trigger id's charge and priced completion (its events as looked up by
     /// ``reconcile(root:key:scheduledFor:source:expected:pricing:)``); returns conflicting or
     /// mispriced findings about the run of `job` at `scheduledFor`.
+    ///
+    /// The id's completions come as the whole list and its trigger as its `scheduledFor`, so that
+    /// no event is copied out of the log (a copy retains and releases every string of it).
     func checkBilling(_ id: TriggerID, job rowJob: JobKey, scheduledFor: Date, charges: [AuditLog.Stamped<CreditsCharged>],
-                      completion: AuditLog.Stamped<JobCompleted>?, trigger: AuditLog.Stamped<JobTriggered>?,
+                      completions: [AuditLog.Stamped<JobCompleted>], triggerScheduledFor: Date?,
                       pricing: PricingSchedule, into billing: inout AuditVerification.Billing) -> [AuditDiscrepancy] {
         var findings: [AuditDiscrepancy] = []
-        if let first = charges.first {
+        if !charges.isEmpty {
             billing.charges += 1
-            billing.charged = billing.charged + first.event.total
+            billing.charged = billing.charged + charges[0].event.total
             billing.duplicateCopies += charges.count - 1
+        }
+        if charges.count > 1 {
+            let first = charges[0]
             for copy in charges.dropFirst() where copy.event.lineItems != first.event.lineItems || copy.event.total != first.event.total
                 || copy.event.pricingVersion != first.event.pricingVersion {
                 findings.append(AuditDiscrepancy(.conflictingCharge, id, job: rowJob, scheduledFor: scheduledFor,
                                                  detail: "copy at \(copy.position) charges \(copy.event.total) credits, the first (\(first.position)) \(first.event.total)"))
             }
         }
-        guard let completion else { return findings }
+        guard !completions.isEmpty else { return findings }
         billing.completions += 1
-        let job = completion.event.job
-        guard let complexity = timeline.epoch(app: job.app, job: job.job, at: completion.time)?.job.config.complexity else {
+        guard let complexity = timeline.epoch(app: completions[0].event.job.app, job: completions[0].event.job.job,
+                                              at: completions[0].time)?.job.config.complexity else {
             billing.unpriced += 1
-            billing.priced = billing.priced + (charges.first?.event.total ?? .zero)
+            billing.priced = billing.priced + (charges.isEmpty ? .zero : charges[0].event.total)
             return findings
         }
-        let table = pricing.table(at: trigger?.event.scheduledFor ?? scheduledFor)
-        let priced = Pricer.charge(for: completion.event, complexity: complexity, table: table)
-        billing.priced = billing.priced + priced.total
-        if let first = charges.first, first.event.total != priced.total {
+        let table = pricing.table(at: triggerScheduledFor ?? scheduledFor)
+        let priced = Pricer.total(complexity: complexity, usage: completions[0].event.usage, table: table)
+        billing.priced = billing.priced + priced
+        if !charges.isEmpty, charges[0].event.total != priced {
+            let first = charges[0]
             findings.append(AuditDiscrepancy(.mispricedCharge, id, job: rowJob, scheduledFor: scheduledFor,
-                                             detail: "charged \(first.event.total) credits (\(first.event.pricingVersion)); the completion priced by \(table.version) at complexity \(complexity) costs \(priced.total)"))
+                                             detail: "charged \(first.event.total) credits (\(first.event.pricingVersion)); the completion priced by \(table.version) at complexity \(complexity) costs \(priced)"))
         }
         return findings
     }

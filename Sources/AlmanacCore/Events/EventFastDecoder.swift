@@ -17,29 +17,36 @@ enum EventFastDecoder {
     static func decode(_ buffer: UnsafeBufferPointer<UInt8>) -> EventEnvelope? {
         guard buffer.count <= EventCodec.maximumSize else { return nil }
         guard let tape = JSONTape.parse(buffer) else { return nil }
-        return try? envelope(JSONTapeReader(bytes: buffer, tape: tape))
+        return try? JSONTapeReader.withReader(buffer, tape, envelope)
     }
 
     private static let typePrefix: StaticString = "almanac."
     private static let schemaPrefix: StaticString = "https://almanac.dev/schemas/"
 
+    // Fields are read in the order Almanac's encoders write them (sorted keys), which is the order
+    // in which ``JSONTapeReader/member(_:_:)`` finds each at its first try; other orders are read
+    // as well, only slower.
+
     private static func envelope(_ r: JSONTapeReader) throws(FastPathUnsupported) -> EventEnvelope {
         let root = 0
-        guard let specversion = r.member(root, "specversion"), r.equals(specversion, "1.0") else { throw .init() }
+        guard let dataIndex = r.present(root, "data") else { throw .init() }
+        let contentType = r.present(root, "datacontenttype")
+        if let contentType, !r.equals(contentType, "application/json") { throw .init() }
+        let schema = r.present(root, "dataschema")
         let id = try r.string(root, "id")
         let source = try r.string(root, "source")
         guard !id.isEmpty, !source.isEmpty else { throw .init() }
+        guard let specversion = r.member(root, "specversion"), r.equals(specversion, "1.0") else { throw .init() }
+        let subject = r.present(root, "subject")
+        if let subject, r.token(subject).kind != .string { throw .init() }
+        let time = try r.date(root, "time")
         let typeIndex = try r.required(root, "type")
         let kind = try self.kind(r, typeIndex)
-        if let schema = r.present(root, "dataschema"), !isV1Schema(r, schema, type: typeIndex) { throw .init() }
-        if let contentType = r.present(root, "datacontenttype"), !r.equals(contentType, "application/json") { throw .init() }
+        if let schema, !isV1Schema(r, schema, type: typeIndex) { throw .init() }
         if r.present(root, "data_base64") != nil { throw .init() }
-        let subject = try r.optionalString(root, "subject")
-        let time = try r.date(root, "time")
-        guard let dataIndex = r.present(root, "data") else { throw .init() }
         let data = try r.object(dataIndex)
         let event = try self.event(kind, r, data)
-        if let subject, subject != event.key { throw .init() }
+        if let subject, try !isKey(r, subject, of: event) { throw .init() }
         do { try SemanticValidation.check(event) } catch { throw .init() }
         return EventEnvelope(id: id, source: source, time: time, event: event)
     }
@@ -75,6 +82,36 @@ enum EventFastDecoder {
         throw .init()
     }
 
+    /// Whether string token `index` (the `subject`) is `event.key`. A job event's key
+    /// `account/app/job` is compared part by part with the token's bytes rather than built.
+    private static func isKey(_ r: JSONTapeReader, _ index: Int, of event: AlmanacEvent) throws(FastPathUnsupported) -> Bool {
+        let job: JobKey
+        switch event {
+        case .jobTriggered(let e): job = e.job
+        case .jobStarted(let e): job = e.job
+        case .jobCompleted(let e): job = e.job
+        case .jobSkipped(let e): job = e.job
+        default: return try r.string(at: index) == event.key
+        }
+        let t = r.token(index)
+        if t.escaped { return try r.string(at: index) == event.key }
+        var at = Int(t.start)
+        let end = Int(t.end)
+        func follows(_ text: String) -> Bool {
+            for byte in text.utf8 {
+                guard at < end, r.bytes[at] == byte else { return false }
+                at += 1
+            }
+            return true
+        }
+        func slash() -> Bool {
+            guard at < end, r.bytes[at] == UInt8(ascii: "/") else { return false }
+            at += 1
+            return true
+        }
+        return follows(job.account) && slash() && follows(job.app) && slash() && follows(job.job) && at == end
+    }
+
     /// `https://almanac.dev/schemas/<type without "almanac.">/v1`, byte for byte.
     private static func isV1Schema(_ r: JSONTapeReader, _ index: Int, type: Int) -> Bool {
         let s = r.token(index), t = r.token(type)
@@ -94,33 +131,46 @@ enum EventFastDecoder {
         case .appConfigured:
             throw .init()
         case .appRemoved:
-            return .appRemoved(AppRemoved(app: try r.string(d, "app"), account: try r.string(d, "account")))
+            let account = try r.string(d, "account")
+            return .appRemoved(AppRemoved(app: try r.string(d, "app"), account: account))
         case .schedulePaused:
             return .schedulePaused(try toggled(r, d))
         case .scheduleResumed:
             return .scheduleResumed(try toggled(r, d))
         case .jobTriggered:
+            let attempt = try r.int(d, "attempt")
+            let job = try r.jobKey(d, "job")
+            let notBefore = try r.optionalDate(d, "notBefore")
             var params: JSONValue?
             if let value = r.present(d, "params") { params = try r.jsonValue(at: value) }
+            let parentTriggerId = try r.optionalString(d, "parentTriggerId").map(TriggerID.init)
+            let scheduledFor = try r.date(d, "scheduledFor")
+            let source = try r.enumValue(d, "source", TriggerSource.self)
             return .jobTriggered(JobTriggered(
-                triggerId: TriggerID(try r.string(d, "triggerId")), job: try r.jobKey(d, "job"),
-                scheduledFor: try r.date(d, "scheduledFor"), source: try r.enumValue(d, "source", TriggerSource.self),
-                attempt: try r.int(d, "attempt"), params: params,
-                parentTriggerId: try r.optionalString(d, "parentTriggerId").map(TriggerID.init),
-                notBefore: try r.optionalDate(d, "notBefore")))
+                triggerId: TriggerID(try r.string(d, "triggerId")), job: job, scheduledFor: scheduledFor, source: source,
+                attempt: attempt, params: params, parentTriggerId: parentTriggerId, notBefore: notBefore))
         case .tickCompleted:
-            return .tickCompleted(TickCompleted(minute: try r.date(d, "minute"), triggered: try r.int(d, "triggered"),
-                                                skipped: try r.int(d, "skipped"), ticker: try r.string(d, "ticker")))
+            let minute = try r.date(d, "minute")
+            let skipped = try r.int(d, "skipped")
+            let triggered = try r.int(d, "triggered")
+            return .tickCompleted(TickCompleted(minute: minute, triggered: triggered, skipped: skipped, ticker: try r.string(d, "ticker")))
         case .jobStarted:
-            return .jobStarted(JobStarted(triggerId: TriggerID(try r.string(d, "triggerId")), executionId: try r.string(d, "executionId"),
-                                          job: try r.jobKey(d, "job"), worker: try r.string(d, "worker"),
-                                          startedAt: try r.date(d, "startedAt"), attempt: try r.int(d, "attempt")))
+            let attempt = try r.int(d, "attempt")
+            let executionId = try r.string(d, "executionId")
+            let job = try r.jobKey(d, "job")
+            let startedAt = try r.date(d, "startedAt")
+            let triggerId = TriggerID(try r.string(d, "triggerId"))
+            return .jobStarted(JobStarted(triggerId: triggerId, executionId: executionId, job: job, worker: try r.string(d, "worker"),
+                                          startedAt: startedAt, attempt: attempt))
         case .jobCompleted:
             return .jobCompleted(try completed(r, d))
         case .jobSkipped:
-            return .jobSkipped(JobSkipped(triggerId: TriggerID(try r.string(d, "triggerId")), job: try r.jobKey(d, "job"),
-                                          scheduledFor: try r.date(d, "scheduledFor"), reason: try r.enumValue(d, "reason", SkipReason.self),
-                                          detail: try r.optionalString(d, "detail")))
+            let detail = try r.optionalString(d, "detail")
+            let job = try r.jobKey(d, "job")
+            let reason = try r.enumValue(d, "reason", SkipReason.self)
+            let scheduledFor = try r.date(d, "scheduledFor")
+            return .jobSkipped(JobSkipped(triggerId: TriggerID(try r.string(d, "triggerId")), job: job, scheduledFor: scheduledFor,
+                                          reason: reason, detail: detail))
         case .creditsCharged:
             return .creditsCharged(try charged(r, d))
         case .eventRejected:
@@ -129,48 +179,72 @@ enum EventFastDecoder {
     }
 
     private static func toggled(_ r: JSONTapeReader, _ d: Int) throws(FastPathUnsupported) -> ScheduleToggled {
-        ScheduleToggled(app: try r.string(d, "app"), job: try r.optionalString(d, "job"),
-                        reason: try r.optionalString(d, "reason"), actor: try r.optionalString(d, "actor"))
+        let actor = try r.optionalString(d, "actor")
+        let app = try r.string(d, "app")
+        let job = try r.optionalString(d, "job")
+        return ScheduleToggled(app: app, job: job, reason: try r.optionalString(d, "reason"), actor: actor)
     }
 
     private static func completed(_ r: JSONTapeReader, _ d: Int) throws(FastPathUnsupported) -> JobCompleted {
+        let attempt = try r.int(d, "attempt")
+        let durationMilliseconds = try r.int64(d, "durationMilliseconds")
+        let error = try r.optionalString(d, "error")
+        let executionId = try r.string(d, "executionId")
+        var exitCode: Int32?
+        if let value = r.present(d, "exitCode") { exitCode = try r.int32(at: value) }
+        let finishedAt = try r.date(d, "finishedAt")
+        var followUps: [TriggerID] = []
+        for element in try r.array(try r.required(d, "followUps")) { followUps.append(TriggerID(try r.string(at: element))) }
+        let job = try r.jobKey(d, "job")
+        let startedAt = try r.date(d, "startedAt")
+        let status = try r.enumValue(d, "status", RunStatus.self)
+        let stderrTail = try r.string(d, "stderrTail")
+        let stdoutTail = try r.string(d, "stdoutTail")
+        let triggerId = TriggerID(try r.string(d, "triggerId"))
         let usageIndex = try r.object(try r.required(d, "usage"))
         var ai: [RunUsage.AITokens] = []
         for element in try r.array(try r.required(usageIndex, "ai")) {
             let o = try r.object(element)
-            ai.append(RunUsage.AITokens(model: try r.string(o, "model"), inputTokens: try r.int64(o, "inputTokens"),
-                                        outputTokens: try r.int64(o, "outputTokens")))
+            let inputTokens = try r.int64(o, "inputTokens")
+            let model = try r.string(o, "model")
+            ai.append(RunUsage.AITokens(model: model, inputTokens: inputTokens, outputTokens: try r.int64(o, "outputTokens")))
         }
-        let usage = RunUsage(ai: ai, emails: try r.int64(usageIndex, "emails"), sms: try r.int64(usageIndex, "sms"))
-        var followUps: [TriggerID] = []
-        for element in try r.array(try r.required(d, "followUps")) { followUps.append(TriggerID(try r.string(at: element))) }
-        var exitCode: Int32?
-        if let value = r.present(d, "exitCode") { exitCode = try r.int32(at: value) }
+        let emails = try r.int64(usageIndex, "emails")
+        let usage = RunUsage(ai: ai, emails: emails, sms: try r.int64(usageIndex, "sms"))
         var event = JobCompleted(
-            triggerId: TriggerID(try r.string(d, "triggerId")), executionId: try r.string(d, "executionId"), job: try r.jobKey(d, "job"),
-            status: try r.enumValue(d, "status", RunStatus.self), attempt: try r.int(d, "attempt"), exitCode: exitCode,
-            startedAt: try r.date(d, "startedAt"), finishedAt: try r.date(d, "finishedAt"), usage: usage, followUps: followUps,
-            stdoutTail: try r.string(d, "stdoutTail"), stderrTail: try r.string(d, "stderrTail"), error: try r.optionalString(d, "error"))
+            triggerId: triggerId, executionId: executionId, job: job, status: status, attempt: attempt, exitCode: exitCode,
+            startedAt: startedAt, finishedAt: finishedAt, usage: usage, followUps: followUps,
+            stdoutTail: stdoutTail, stderrTail: stderrTail, error: error)
         // As read, not recomputed from the two times.
-        event.durationMilliseconds = try r.int64(d, "durationMilliseconds")
+        event.durationMilliseconds = durationMilliseconds
         return event
     }
 
     private static func charged(_ r: JSONTapeReader, _ d: Int) throws(FastPathUnsupported) -> CreditsCharged {
+        let account = try r.string(d, "account")
+        let app = try r.string(d, "app")
+        let chargeId = TriggerID(try r.string(d, "chargeId"))
+        let executionId = try r.string(d, "executionId")
+        let job = try r.string(d, "job")
         var items: [ChargeLineItem] = []
         for element in try r.array(try r.required(d, "lineItems")) {
             let o = try r.object(element)
-            items.append(ChargeLineItem(item: try r.string(o, "item"), quantity: try r.int64(o, "quantity"),
-                                        unitPrice: Millicredits(try r.int64(o, "unitPrice")), unitsPer: try r.int64(o, "unitsPer"),
-                                        amount: Millicredits(try r.int64(o, "amount")), note: try r.optionalString(o, "note")))
+            let amount = Millicredits(try r.int64(o, "amount"))
+            let item = try r.string(o, "item")
+            let note = try r.optionalString(o, "note")
+            let quantity = try r.int64(o, "quantity")
+            let unitPrice = Millicredits(try r.int64(o, "unitPrice"))
+            items.append(ChargeLineItem(item: item, quantity: quantity, unitPrice: unitPrice, unitsPer: try r.int64(o, "unitsPer"),
+                                        amount: amount, note: note))
         }
-        var event = CreditsCharged(triggerId: TriggerID(try r.string(d, "triggerId")), account: try r.string(d, "account"),
-                                   app: try r.string(d, "app"), job: try r.string(d, "job"), executionId: try r.string(d, "executionId"),
-                                   status: try r.enumValue(d, "status", RunStatus.self), pricingVersion: try r.string(d, "pricingVersion"),
-                                   lineItems: items)
+        let pricingVersion = try r.string(d, "pricingVersion")
+        let status = try r.enumValue(d, "status", RunStatus.self)
+        let total = Millicredits(try r.int64(d, "total"))
+        var event = CreditsCharged(triggerId: TriggerID(try r.string(d, "triggerId")), account: account, app: app, job: job,
+                                   executionId: executionId, status: status, pricingVersion: pricingVersion, lineItems: items)
         // As read: semantic validation compares them with triggerId and the line items.
-        event.chargeId = TriggerID(try r.string(d, "chargeId"))
-        event.total = Millicredits(try r.int64(d, "total"))
+        event.chargeId = chargeId
+        event.total = total
         return event
     }
 

@@ -47,8 +47,6 @@ struct JSONTape {
         var depth = 0
         var tokens: [Token] = []
         var sawNonASCII = false
-        /// Key tokens of the objects being parsed (a stack), for the duplicate check.
-        var keys: [Int32] = []
 
         init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
@@ -92,12 +90,11 @@ struct JSONTape {
 
         private mutating func object() -> Bool {
             guard let index = open(.object) else { return false }
-            let firstKey = keys.count
-            defer { keys.removeSubrange(firstKey...) }
             if i < bytes.count, bytes[i] == UInt8(ascii: "}") { close(index); return true }
+            var count = 0
             while true {
                 guard i < bytes.count, bytes[i] == UInt8(ascii: "\""), string(key: true) else { return false }
-                keys.append(Int32(tokens.count - 1))
+                count += 1
                 skipWhitespace()
                 guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { return false }
                 i += 1
@@ -110,31 +107,62 @@ struct JSONTape {
                     skipWhitespace()
                 } else if bytes[i] == UInt8(ascii: "}") {
                     close(index)
-                    return uniqueKeys(from: firstKey)
+                    return uniqueKeys(object: index, count: count)
                 } else {
                     return false
                 }
             }
         }
 
-        /// Keys are unescaped ASCII here, so comparing bytes is comparing strings.
-        private func uniqueKeys(from first: Int) -> Bool {
-            let count = keys.count - first
+        /// Whether the `count` keys of the closed object token `object` differ. Its keys are
+        /// walked in place (a key's value token links to the next key), and are unescaped ASCII
+        /// here, so comparing bytes is comparing strings.
+        private func uniqueKeys(object: Int, count: Int) -> Bool {
             if count < 2 { return true }
+            let end = Int(tokens[object].next)
+            // Keys in strictly ascending byte order (as Almanac's encoders sort them) are unique:
+            // one comparison per key.
+            var previous = object + 1
+            var k = Int(tokens[previous + 1].next)
+            while k < end, precedes(tokens[previous], tokens[k]) {
+                previous = k
+                k = Int(tokens[k + 1].next)
+            }
+            if k >= end { return true }
             if count <= 24 {
-                for a in first..<(keys.count - 1) {
-                    let ka = tokens[Int(keys[a])]
-                    for b in (a + 1)..<keys.count where sameBytes(ka, tokens[Int(keys[b])]) { return false }
+                var a = object + 1
+                while a < end {
+                    let ka = tokens[a]
+                    var b = Int(tokens[a + 1].next)
+                    while b < end {
+                        if sameBytes(ka, tokens[b]) { return false }
+                        b = Int(tokens[b + 1].next)
+                    }
+                    a = Int(tokens[a + 1].next)
                 }
                 return true
             }
             var seen = Set<String>(minimumCapacity: count)
-            for k in first..<keys.count {
-                let t = tokens[Int(keys[k])]
+            k = object + 1
+            while k < end {
+                let t = tokens[k]
                 let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[Int(t.start)..<Int(t.end)]), as: UTF8.self)
                 if !seen.insert(text).inserted { return false }
+                k = Int(tokens[k + 1].next)
             }
             return true
+        }
+
+        /// Whether string token `a`'s bytes sort strictly before `b`'s (a proper prefix first).
+        @inline(__always) private func precedes(_ a: Token, _ b: Token) -> Bool {
+            let la = Int(a.end - a.start), lb = Int(b.end - b.start)
+            var k = 0
+            while k < la, k < lb {
+                let x = bytes[Int(a.start) + k], y = bytes[Int(b.start) + k]
+                if x != y { return x < y }
+                k += 1
+            }
+            return la < lb
         }
 
         @inline(__always) private func sameBytes(_ a: Token, _ b: Token) -> Bool {
@@ -211,10 +239,10 @@ struct JSONTape {
             return true
         }
 
-        /// Advances `i` over whole 8-byte words holding only plain string bytes (ASCII, not a
-        /// control, quote or backslash), tested together (SWAR, "Bit Twiddling Hacks": a zero byte
-        /// of `x` shows as a high bit of `(x - 0x01…01) & ~x & 0x80…80`); the byte loop decides
-        /// the rest. Most of an event's bytes are such string text.
+        /// Advances `i` over plain string bytes (ASCII, not a control, quote or backslash), 8 at a
+        /// time (SWAR, "Bit Twiddling Hacks": a zero byte of `x` shows as a high bit of
+        /// `(x - 0x01…01) & ~x & 0x80…80`), up to the first byte that is not plain; the byte loop
+        /// decides that byte and the last few of the buffer. Most of an event's bytes are such string text.
         @inline(__always) private mutating func skipPlainBytes() {
             guard let base = bytes.baseAddress else { return }
             let ones: UInt64 = 0x0101_0101_0101_0101
@@ -227,7 +255,13 @@ struct JSONTape {
                 let hasBackslash = (backslash &- ones) & ~backslash & highs
                 // A byte below 0x20, or one with its high bit set (non-ASCII): left to the byte loop.
                 let hasControl = (word &- ones &* 0x20) & ~word & highs
-                guard (hasQuote | hasBackslash | hasControl | (word & highs)) == 0 else { return }
+                let special = hasQuote | hasBackslash | hasControl | (word & highs)
+                guard special == 0 else {
+                    // A borrow can flag bytes after the first special one, never before it: the
+                    // lowest flag is the first special byte, and the bytes before it are plain.
+                    i += special.trailingZeroBitCount >> 3
+                    return
+                }
                 i += 8
             }
         }

@@ -8,17 +8,45 @@ struct FastPathUnsupported: Error {}
 /// conformances read by `JSONDecoder` (a missing or `null` optional is `nil`, unknown keys are
 /// ignored), restricted to the unambiguous cases: a value of another JSON type, a number that is
 /// not a plain integer in range, or a malformed time throws ``FastPathUnsupported``.
+///
+/// A reader borrows its bytes, tokens and member hints: it is valid only inside
+/// ``withReader(_:_:_:)``, which lends them.
 struct JSONTapeReader {
     typealias Failure = FastPathUnsupported
 
     let bytes: UnsafeBufferPointer<UInt8>
-    let tape: JSONTape
+    let tokens: UnsafeBufferPointer<JSONTape.Token>
+    /// Where ``member(_:_:)`` starts looking in recently read objects (see ``MemberHint``).
+    private let hints: UnsafeMutablePointer<MemberHint>
 
-    @inline(__always) func token(_ index: Int) -> JSONTape.Token { tape.tokens[index] }
+    /// For an object recently read: the key token after the member found last. Decoders ask for
+    /// fields in the order encoders write them, so the next lookup mostly matches at once instead
+    /// of scanning the object's keys from the first. Slots are chosen by object token index
+    /// (direct-mapped, ``hintSlots`` of them); a slot naming another object is ignored.
+    struct MemberHint {
+        var object: Int32
+        var key: Int32
+    }
+
+    static let hintSlots = 8
+
+    /// Runs `body` with a reader over `bytes` and their `tape`.
+    static func withReader<R>(_ bytes: UnsafeBufferPointer<UInt8>, _ tape: JSONTape,
+                              _ body: (JSONTapeReader) throws(Failure) -> R) throws(Failure) -> R {
+        try tape.tokens.withUnsafeBufferPointer { (tokens) throws(Failure) -> R in
+            try withUnsafeTemporaryAllocation(of: MemberHint.self, capacity: hintSlots) { (hints) throws(Failure) -> R in
+                let base = hints.baseAddress!
+                base.initialize(repeating: MemberHint(object: -1, key: 0), count: hintSlots)
+                return try body(JSONTapeReader(bytes: bytes, tokens: tokens, hints: base))
+            }
+        }
+    }
+
+    @inline(__always) func token(_ index: Int) -> JSONTape.Token { tokens[index] }
 
     /// Whether string token `index` is exactly `text` (bytes; no unescaping).
     @inline(__always) func equals(_ index: Int, _ text: StaticString) -> Bool {
-        let t = tape.tokens[index]
+        let t = tokens[index]
         guard t.kind == .string, !t.escaped else { return false }
         return bytesEqual(Int(t.start), Int(t.end), text)
     }
@@ -31,21 +59,38 @@ struct JSONTapeReader {
         return true
     }
 
-    /// The value of key `name` in object token `object`, if present.
+    /// The value of key `name` in object token `object`, if present: its keys are searched from
+    /// the object's hint to the end, then from the first up to the hint (keys are unique, so
+    /// where the search starts changes only its cost).
     func member(_ object: Int, _ name: StaticString) -> Int? {
-        let end = Int(tape.tokens[object].next)
-        var k = object + 1
+        let end = Int(tokens[object].next)
+        let first = object + 1
+        let hint = hints + (object & (Self.hintSlots - 1))
+        let from = hint.pointee.object == Int32(truncatingIfNeeded: object) ? Int(hint.pointee.key) : first
+        var k = from
         while k < end {
-            let key = tape.tokens[k]
-            if bytesEqual(Int(key.start), Int(key.end), name) { return k + 1 }
-            k = Int(tape.tokens[k + 1].next)
+            if let value = matches(k, name, hint: hint, object: object) { return value }
+            k = Int(tokens[k + 1].next)
+        }
+        k = first
+        while k < from {
+            if let value = matches(k, name, hint: hint, object: object) { return value }
+            k = Int(tokens[k + 1].next)
         }
         return nil
     }
 
+    /// The value of key token `k` when the key is `name` (and the hint moved past it).
+    @inline(__always) private func matches(_ k: Int, _ name: StaticString, hint: UnsafeMutablePointer<MemberHint>, object: Int) -> Int? {
+        let key = tokens[k]
+        guard bytesEqual(Int(key.start), Int(key.end), name) else { return nil }
+        hint.pointee = MemberHint(object: Int32(truncatingIfNeeded: object), key: tokens[k + 1].next)
+        return k + 1
+    }
+
     /// A member that is present and not `null`.
     @inline(__always) func present(_ object: Int, _ name: StaticString) -> Int? {
-        guard let value = member(object, name), tape.tokens[value].kind != .null else { return nil }
+        guard let value = member(object, name), tokens[value].kind != .null else { return nil }
         return value
     }
 
@@ -57,12 +102,12 @@ struct JSONTapeReader {
     // MARK: Values
 
     func object(_ index: Int) throws(Failure) -> Int {
-        guard tape.tokens[index].kind == .object else { throw Failure() }
+        guard tokens[index].kind == .object else { throw Failure() }
         return index
     }
 
     func string(at index: Int) throws(Failure) -> String {
-        let t = tape.tokens[index]
+        let t = tokens[index]
         guard t.kind == .string else { throw Failure() }
         let start = Int(t.start), end = Int(t.end)
         if !t.escaped { return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self) }
@@ -106,7 +151,7 @@ struct JSONTapeReader {
 
     /// A plain integer (no fraction, no exponent, not `-0`) in `Int64`.
     func int64(at index: Int) throws(Failure) -> Int64 {
-        let t = tape.tokens[index]
+        let t = tokens[index]
         guard t.kind == .integer else { throw Failure() }
         var i = Int(t.start)
         let end = Int(t.end)
@@ -133,7 +178,7 @@ struct JSONTapeReader {
     }
 
     func bool(at index: Int) throws(Failure) -> Bool {
-        switch tape.tokens[index].kind {
+        switch tokens[index].kind {
         case .trueValue: return true
         case .falseValue: return false
         default: throw Failure()
@@ -142,27 +187,27 @@ struct JSONTapeReader {
 
     /// An RFC 3339 instant (``RFC3339/parse(_:)-(UnsafeBufferPointer<UInt8>)``), as `JSONDecoder` reads dates for events.
     func date(at index: Int) throws(Failure) -> Date {
-        let t = tape.tokens[index]
+        let t = tokens[index]
         guard t.kind == .string, !t.escaped,
               let date = RFC3339.parse(UnsafeBufferPointer(rebasing: bytes[Int(t.start)..<Int(t.end)])) else { throw Failure() }
         return date
     }
 
     func array(_ index: Int) throws(Failure) -> [Int] {
-        let t = tape.tokens[index]
+        let t = tokens[index]
         guard t.kind == .array else { throw Failure() }
         var elements: [Int] = []
         var k = index + 1
         while k < Int(t.next) {
             elements.append(k)
-            k = Int(tape.tokens[k].next)
+            k = Int(tokens[k].next)
         }
         return elements
     }
 
     /// Any JSON as ``JSONValue`` does (`JSONValue.init(from:)`): integers as `.int`; other numbers throw.
     func jsonValue(at index: Int) throws(Failure) -> JSONValue {
-        let t = tape.tokens[index]
+        let t = tokens[index]
         switch t.kind {
         case .null: return .null
         case .trueValue: return .bool(true)
@@ -179,7 +224,7 @@ struct JSONTapeReader {
             var k = index + 1
             while k < Int(t.next) {
                 values[try string(at: k)] = try jsonValue(at: k + 1)
-                k = Int(tape.tokens[k + 1].next)
+                k = Int(tokens[k + 1].next)
             }
             return .object(values)
         }

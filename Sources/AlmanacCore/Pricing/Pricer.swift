@@ -40,6 +40,22 @@ public enum Pricer {
             lineItems: lineItems(complexity: complexity, usage: completed.usage, table: table))
     }
 
+    /// The total of ``lineItems(complexity:usage:table:)`` (what ``charge(for:complexity:table:)``
+    /// charges), without building the items: an audit prices every completion in the log to check
+    /// its charge. `PricerTests` holds the two to the same sums.
+    public static func total(complexity: Int, usage: RunUsage, table: PricingTable) -> Millicredits {
+        let index = min(max(complexity, 1), table.baseByComplexity.count) - 1
+        var total = table.baseByComplexity[index]
+        for usage in usage.ai {
+            let rate = table.aiModels[usage.model] ?? table.aiModels[table.defaultAIModel] ?? PricingTable.AIRate(inputPer1000: .zero, outputPer1000: .zero)
+            if usage.inputTokens > 0 { total = total + perThousand(usage.inputTokens, rate.inputPer1000) }
+            if usage.outputTokens > 0 { total = total + perThousand(usage.outputTokens, rate.outputPer1000) }
+        }
+        if usage.emails > 0 { total = total + Millicredits(usage.emails * table.emailEach.rawValue) }
+        if usage.sms > 0 { total = total + Millicredits(usage.sms * table.smsEach.rawValue) }
+        return total
+    }
+
     static func perThousand(_ quantity: Int64, _ price: Millicredits) -> Millicredits {
         let product = quantity.multipliedReportingOverflow(by: price.rawValue)
         guard !product.overflow else { return Millicredits(Int64.max) }

@@ -181,6 +181,76 @@ import Testing
         }
     }
 
+    /// The decoder looks for each field from where it found the last one (encoders write sorted
+    /// keys): every event with each object's keys in reverse order, and in a rotated order, is read
+    /// as the reference reads it, and the same as the sorted original.
+    @Test func fastPath_onKeysInAnyOrder_readsTheSameEvent() throws {
+        for event in Self.allEvents {
+            let bytes = Self.encoded(event)
+            let object = try JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed])
+            for order in [KeyOrder.reversed, .rotated] {
+                let reordered = try Array(Self.serialize(object, order: order).utf8)
+                Self.check(reordered)
+                #expect(EventFastDecoder.decode(reordered) == EventFastDecoder.decode(bytes), "\(order): \(String(decoding: reordered, as: UTF8.self))")
+            }
+        }
+    }
+
+    enum KeyOrder { case reversed, rotated }
+
+    /// JSON text of a `JSONSerialization` value with each object's keys in `order` (of the sorted keys).
+    static func serialize(_ value: Any, order: KeyOrder) throws -> String {
+        if let object = value as? [String: Any] {
+            var keys = object.keys.sorted()
+            switch order {
+            case .reversed: keys.reverse()
+            case .rotated: if keys.count > 2 { keys = Array(keys[(keys.count / 2)...] + keys[..<(keys.count / 2)]) }
+            }
+            return try "{" + keys.map { try serialize($0, order: order) + ":" + serialize(object[$0]!, order: order) }.joined(separator: ",") + "}"
+        }
+        if let array = value as? [Any] {
+            return try "[" + array.map { try serialize($0, order: order) }.joined(separator: ",") + "]"
+        }
+        return String(decoding: try JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed, .withoutEscapingSlashes]), as: UTF8.self)
+    }
+
+    /// A job event's `subject` is compared with `account/app/job` part by part, without building
+    /// the key: a match, a mismatch in each part, a missing or extra part, slashes inside a part,
+    /// an escaped subject and canonically equivalent text are each read as the reference reads them.
+    @Test func fastPath_onJobEventSubjects_agreesWithTheReference() {
+        let e = EventCodecRejectionTests.event
+        func triggered(_ account: String, _ app: String, _ job: String) -> String {
+            #"{"attempt":1,"job":{"account":"\#(account)","app":"\#(app)","job":"\#(job)"},"scheduledFor":"2026-03-02T13:00:00.000Z","source":"manual","triggerId":"t"}"#
+        }
+        let cases: [(data: String, subject: String)] = [
+            (triggered("a", "b", "c"), "a/b/c"),
+            (triggered("a", "b", "c"), "x/b/c"),
+            (triggered("a", "b", "c"), "a/x/c"),
+            (triggered("a", "b", "c"), "a/b/x"),
+            (triggered("a", "b", "c"), "a/b"),
+            (triggered("a", "b", "c"), "a/b/c/"),
+            (triggered("a", "b", "c"), "a/b/cc"),
+            (triggered("a", "b", "c"), "ab/c"),
+            (triggered("a", "b", "c"), ""),
+            (triggered("a/b", "c", "d"), "a/b/c/d"),
+            (triggered("a", "b/c", "d"), "a/b/c/d"),
+            (triggered("a", "b", "c"), #"a\/b\/c"#),
+            (triggered("a", "b", "c"), #"\u0061/b/c"#),
+            (triggered(#"e\u0301"#, "b", "c"), #"\u00e9/b/c"#),
+            (triggered("e\u{301}", "b", "c"), "\u{E9}/b/c"),
+            (triggered("\u{E9}", "b", "c"), "\u{E9}/b/c"),
+        ]
+        for c in cases {
+            let text = e("almanac.job.triggered", nil, c.data, #","subject":"\#(c.subject)""#)
+            Self.check(Array(text.utf8))
+        }
+        let matching = e("almanac.job.triggered", nil, triggered("a", "b", "c"), #","subject":"a/b/c""#)
+        #expect(EventFastDecoder.decode(Array(matching.utf8)) != nil)
+        let other = e("almanac.job.triggered", nil, triggered("a", "b", "c"), #","subject":"a/b/x""#)
+        #expect(EventFastDecoder.decode(Array(other.utf8)) == nil)
+        #expect(throws: EventDecodingError.self) { try EventCodec.decode(Array(other.utf8)) }
+    }
+
     @Test func fastPath_whenNestedToTheLimit_agreesWithTheReference() {
         let e = EventCodecRejectionTests.event
         for depth in [61, 62, 63, 64] {

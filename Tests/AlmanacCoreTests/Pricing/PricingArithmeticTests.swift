@@ -95,6 +95,34 @@ import Testing
         }
     }
 
+    /// `Pricer.total` (the audit's pricing of every completion) is the sum `charge` bills, for the
+    /// fixed cases, an unknown model, complexities out of range and seeded random usages.
+    @Test func total_isTheTotalOfTheChargeWithItsLineItems() {
+        var usages = Self.usages.map { ($0.complexity, $0.usage) }
+        usages.append((0, RunUsage(ai: [.init(model: "no-such-model", inputTokens: 999, outputTokens: 1)])))
+        usages.append((11, RunUsage(emails: 1)))
+        var state: UInt64 = 0x5EED
+        func next(_ bound: Int64) -> Int64 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int64((state >> 33) % UInt64(bound))
+        }
+        let models = ["gpt-4o-mini", "gpt-4o", "claude-haiku", "unknown"]
+        for _ in 0..<500 {
+            let ai = (0..<next(3)).map { _ in
+                RunUsage.AITokens(model: models[Int(next(Int64(models.count)))], inputTokens: next(50_000), outputTokens: next(5_000))
+            }
+            usages.append((Int(next(12)), RunUsage(ai: ai, emails: next(4), sms: next(3))))
+        }
+        for (complexity, usage) in usages {
+            let completed = JobCompleted(triggerId: TriggerID("t"), executionId: "e", job: JobKey(account: "a", app: "b", job: "c"),
+                                         status: .succeeded, attempt: 1, exitCode: 0, startedAt: Date(timeIntervalSince1970: 0),
+                                         finishedAt: Date(timeIntervalSince1970: 1), usage: usage)
+            let charge = Pricer.charge(for: completed, complexity: complexity, table: .standard)
+            #expect(Pricer.total(complexity: complexity, usage: usage, table: .standard) == charge.total, "complexity \(complexity), \(usage)")
+            #expect(charge.total == Self.total(charge.lineItems))
+        }
+    }
+
     @Test func charge_whenBuilt_totalsItsLineItemsAndUsesTheTriggerIdAsChargeId() {
         let job = JobKey(account: "acme", app: "clinic", job: "remind")
         let trigger = TriggerID.scheduled(job, at: Date(timeIntervalSince1970: 1_772_456_400)).retry(attempt: 2)
