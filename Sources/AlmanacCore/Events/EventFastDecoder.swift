@@ -16,8 +16,7 @@ enum EventFastDecoder {
 
     static func decode(_ buffer: UnsafeBufferPointer<UInt8>) -> EventEnvelope? {
         guard buffer.count <= EventCodec.maximumSize else { return nil }
-        guard let tape = JSONTape.parse(buffer) else { return nil }
-        return try? JSONTapeReader.withReader(buffer, tape, envelope)
+        return JSONTape.withTokens(of: buffer) { tokens in try? JSONTapeReader.withReader(buffer, tokens, envelope) }
     }
 
     private static let typePrefix: StaticString = "almanac."

@@ -1,5 +1,5 @@
-/// A strict JSON document parsed in one pass into a flat tape of tokens (no tree, one allocation),
-/// for ``EventFastDecoder``: the fast path of ``EventCodec/decode(_:)``.
+/// A strict JSON document parsed in one pass into a flat tape of tokens (no tree; on the stack for
+/// documents of events' size), for ``EventFastDecoder``: the fast path of ``EventCodec/decode(_:)``.
 ///
 /// It accepts a subset of what ``StrictJSONScanner`` accepts and never more: RFC 8259 JSON whose
 /// root is an object, nested at most ``StrictJSONScanner/maximumDepth`` deep, with valid UTF-8,
@@ -26,29 +26,92 @@ struct JSONTape {
         var next: Int32
     }
 
-    var tokens: [Token]
+    /// Tokens parsed in a buffer on the stack (2 KiB); an event has about 40-70. A document with
+    /// more is parsed again into a buffer on the heap.
+    static let stackTokens = 128
 
-    /// Parses `bytes`; `nil` when they are not strict JSON or fall outside the subset above.
-    static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> JSONTape? {
+    /// Parses `bytes` and returns what `body` makes of their tokens; `nil` when they are not strict
+    /// JSON or fall outside the subset above. The tokens are valid only inside `body`.
+    static func withTokens<R>(of bytes: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<Token>) -> R?) -> R? {
         guard bytes.count < Int(Int32.max) else { return nil }
-        var parser = Parser(bytes: bytes)
-        parser.tokens.reserveCapacity(64)
+        let onStack = withUnsafeTemporaryAllocation(of: Token.self, capacity: stackTokens) { buffer in
+            parse(bytes, into: buffer, body)
+        }
+        switch onStack {
+        case .parsed(let result):
+            return result
+        case .invalid:
+            return nil
+        case .full:
+            // A token takes at least one byte of the document: `bytes.count` tokens always suffice.
+            let heap = UnsafeMutableBufferPointer<Token>.allocate(capacity: bytes.count)
+            defer { heap.deallocate() }  // `Token` is a trivial type: nothing to deinitialize
+            if case .parsed(let result) = parse(bytes, into: heap, body) { return result }
+            return nil
+        }
+    }
+
+    private enum Pass<R> {
+        case parsed(R?)
+        case invalid
+        /// The buffer holds fewer tokens than the document has.
+        case full
+    }
+
+    private static func parse<R>(_ bytes: UnsafeBufferPointer<UInt8>, into buffer: UnsafeMutableBufferPointer<Token>,
+                                 _ body: (UnsafeBufferPointer<Token>) -> R?) -> Pass<R> {
+        var parser = Parser(bytes: bytes, tokens: TokenStore(base: buffer.baseAddress!, capacity: buffer.count))
         parser.skipWhitespace()
-        guard parser.i < bytes.count, bytes[parser.i] == UInt8(ascii: "{"), parser.value() else { return nil }
+        guard parser.i < bytes.count, bytes[parser.i] == UInt8(ascii: "{"), parser.value() else {
+            return parser.tokens.full ? .full : .invalid
+        }
         parser.skipWhitespace()
-        guard parser.i == bytes.count else { return nil }
-        if parser.sawNonASCII, StrictJSONScanner.firstInvalidUTF8(Array(bytes)) != nil { return nil }
-        return JSONTape(tokens: parser.tokens)
+        guard parser.i == bytes.count else { return .invalid }
+        if parser.sawNonASCII, StrictJSONScanner.firstInvalidUTF8(Array(bytes)) != nil { return .invalid }
+        return .parsed(body(UnsafeBufferPointer(start: buffer.baseAddress, count: parser.tokens.count)))
+    }
+
+    /// Appends tokens to a buffer it does not own, up to its capacity.
+    private struct TokenStore {
+        let base: UnsafeMutablePointer<Token>
+        let capacity: Int
+        private(set) var count = 0
+        /// An append found the buffer full.
+        private(set) var full = false
+
+        init(base: UnsafeMutablePointer<Token>, capacity: Int) {
+            self.base = base
+            self.capacity = capacity
+        }
+
+        /// Appends `token`; false (and ``full``) when there is no room.
+        @inline(__always) mutating func append(_ token: Token) -> Bool {
+            guard count < capacity else {
+                full = true
+                return false
+            }
+            (base + count).initialize(to: token)
+            count += 1
+            return true
+        }
+
+        @inline(__always) subscript(index: Int) -> Token {
+            get { base[index] }
+            nonmutating set { base[index] = newValue }
+        }
     }
 
     private struct Parser {
         let bytes: UnsafeBufferPointer<UInt8>
         var i = 0
         var depth = 0
-        var tokens: [Token] = []
+        var tokens: TokenStore
         var sawNonASCII = false
 
-        init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+        init(bytes: UnsafeBufferPointer<UInt8>, tokens: TokenStore) {
+            self.bytes = bytes
+            self.tokens = tokens
+        }
 
         @inline(__always) mutating func skipWhitespace() {
             while i < bytes.count {
@@ -75,7 +138,7 @@ struct JSONTape {
         private mutating func open(_ kind: Kind) -> Int? {
             depth += 1
             guard depth <= StrictJSONScanner.maximumDepth else { return nil }
-            tokens.append(Token(kind: kind, escaped: false, start: Int32(i), end: Int32(i), next: 0))
+            guard tokens.append(Token(kind: kind, escaped: false, start: Int32(i), end: Int32(i), next: 0)) else { return nil }
             i += 1
             skipWhitespace()
             return tokens.count - 1
@@ -234,7 +297,7 @@ struct JSONTape {
             }
             if nonASCII { sawNonASCII = true }
             if key, escaped || nonASCII { return false }
-            tokens.append(Token(kind: .string, escaped: escaped, start: Int32(start), end: Int32(i), next: Int32(tokens.count + 1)))
+            guard tokens.append(Token(kind: .string, escaped: escaped, start: Int32(start), end: Int32(i), next: Int32(tokens.count + 1))) else { return false }
             i += 1
             return true
         }
@@ -295,8 +358,7 @@ struct JSONTape {
                 guard digits() > 0 else { return false }
                 kind = .number
             }
-            tokens.append(Token(kind: kind, escaped: false, start: Int32(start), end: Int32(i), next: Int32(tokens.count + 1)))
-            return true
+            return tokens.append(Token(kind: kind, escaped: false, start: Int32(start), end: Int32(i), next: Int32(tokens.count + 1)))
         }
 
         @inline(__always) private mutating func digits() -> Int {
@@ -309,7 +371,7 @@ struct JSONTape {
             let count = word.utf8CodeUnitCount
             guard i + count <= bytes.count else { return false }
             for k in 0..<count where bytes[i + k] != word.utf8Start[k] { return false }
-            tokens.append(Token(kind: kind, escaped: false, start: Int32(i), end: Int32(i + count), next: Int32(tokens.count + 1)))
+            guard tokens.append(Token(kind: kind, escaped: false, start: Int32(i), end: Int32(i + count), next: Int32(tokens.count + 1))) else { return false }
             i += count
             return true
         }

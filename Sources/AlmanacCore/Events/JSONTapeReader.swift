@@ -30,15 +30,13 @@ struct JSONTapeReader {
 
     static let hintSlots = 8
 
-    /// Runs `body` with a reader over `bytes` and their `tape`.
-    static func withReader<R>(_ bytes: UnsafeBufferPointer<UInt8>, _ tape: JSONTape,
+    /// Runs `body` with a reader over `bytes` and their `tokens` (``JSONTape/withTokens(of:_:)``).
+    static func withReader<R>(_ bytes: UnsafeBufferPointer<UInt8>, _ tokens: UnsafeBufferPointer<JSONTape.Token>,
                               _ body: (JSONTapeReader) throws(Failure) -> R) throws(Failure) -> R {
-        try tape.tokens.withUnsafeBufferPointer { (tokens) throws(Failure) -> R in
-            try withUnsafeTemporaryAllocation(of: MemberHint.self, capacity: hintSlots) { (hints) throws(Failure) -> R in
-                let base = hints.baseAddress!
-                base.initialize(repeating: MemberHint(object: -1, key: 0), count: hintSlots)
-                return try body(JSONTapeReader(bytes: bytes, tokens: tokens, hints: base))
-            }
+        try withUnsafeTemporaryAllocation(of: MemberHint.self, capacity: hintSlots) { (hints) throws(Failure) -> R in
+            let base = hints.baseAddress!
+            base.initialize(repeating: MemberHint(object: -1, key: 0), count: hintSlots)
+            return try body(JSONTapeReader(bytes: bytes, tokens: tokens, hints: base))
         }
     }
 

@@ -251,6 +251,26 @@ import Testing
         #expect(throws: EventDecodingError.self) { try EventCodec.decode(Array(other.utf8)) }
     }
 
+    /// Tokens are parsed on the stack up to `JSONTape.stackTokens` and again on the heap beyond:
+    /// events whose `params` take the tape from well under to well over that many tokens (across
+    /// the boundary one by one) are read, and read as the reference reads them; an invalid byte
+    /// after the buffer filled is still rejected.
+    @Test func fastPath_onEventsAroundTheStackTokenLimit_readsThemAll() throws {
+        let e = EventCodecRejectionTests.event
+        for elements in Array(0..<8) + Array((JSONTape.stackTokens - 60)...(JSONTape.stackTokens - 20)) + [500, 5_000] {
+            let params = "[" + (0..<elements).map(String.init).joined(separator: ",") + "]"
+            let text = e("almanac.job.triggered", nil,
+                         #"{"attempt":1,"job":{"account":"a","app":"b","job":"c"},"params":{"n":\#(params)},"scheduledFor":"2026-03-02T13:00:00.000Z","source":"manual","triggerId":"t"}"#, "")
+            let decoded = try #require(EventFastDecoder.decode(Array(text.utf8)), "\(elements) elements")
+            guard case .jobTriggered(let triggered) = decoded.event else { Issue.record("not a trigger"); continue }
+            #expect(triggered.params == .object(["n": .array((0..<elements).map { .int(Int64($0)) })]))
+            Self.check(Array(text.utf8))
+            let broken = text.replacingOccurrences(of: #""triggerId":"t""#, with: #""triggerId":t"#)
+            #expect(EventFastDecoder.decode(Array(broken.utf8)) == nil)
+            Self.check(Array(broken.utf8))
+        }
+    }
+
     @Test func fastPath_whenNestedToTheLimit_agreesWithTheReference() {
         let e = EventCodecRejectionTests.event
         for depth in [61, 62, 63, 64] {
