@@ -2,7 +2,7 @@ import Foundation
 
 extension AuditReconciler {
     /// The row of one run (a root trigger id and its retries), the findings about it and — with
-    /// `pricing` — its billing (``checkBilling(_:row:charges:completion:trigger:pricing:into:)`` of
+    /// `pricing` — its billing (``checkBilling(_:job:scheduledFor:charges:completions:triggerScheduledFor:pricing:into:)`` of
     /// each id, from the events looked up once for both).
     func reconcile(root: TriggerID, key: JobKey, scheduledFor: Date, source: TriggerSource, expected: Bool, pricing: PricingSchedule? = nil)
         -> ReconciledRun
@@ -32,7 +32,9 @@ extension AuditReconciler {
             }
             if !completions.isEmpty {
                 attempts += 1
-                duration = (duration ?? 0) + completions[0].event.durationMilliseconds
+                // Saturating: a log's durations are what its events claim (kcat's included).
+                let (sum, overflow) = (duration ?? 0).addingReportingOverflow(completions[0].event.durationMilliseconds)
+                duration = overflow ? (sum < 0 ? .max : .min) : sum
                 latest = Self.outcome(of: completions[0].event.status)
                 if completions.count > 1 {
                     finding(.duplicateCompletion, id, "\(completions.count) job.completed events (\(completions.map(\.position.description).joined(separator: ", ")))")
@@ -56,7 +58,8 @@ extension AuditReconciler {
                 }
             }
             if !charges.isEmpty {
-                charged = charged + charges[0].event.total
+                var withinLimit = true  // the row shows the sum up to the 64-bit limit; billing reports the break
+                charged = AuditVerification.Billing.sum(charged, charges[0].event.total, &withinLimit)
                 if completions.isEmpty {
                     finding(.chargeWithoutCompletion, id, "credits.charged at \(charges[0].position) (\(charges[0].event.total) credits) but no job.completed")
                 }

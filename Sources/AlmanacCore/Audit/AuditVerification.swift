@@ -13,21 +13,35 @@ public struct AuditVerification: Sendable {
         /// Completions (first per trigger id), and what they cost priced by the pricing table.
         public var completions = 0
         public var priced = Millicredits.zero
-        /// Completions whose job was no longer configured when they finished (not priced; their charge counts as is).
+        /// Completions whose job was no longer configured when they finished, or whose usage prices
+        /// past 64-bit millicredits (not priced; their charge counts as is).
         public var unpriced = 0
-        /// `charged == priced` and every charge id matches its completion.
+        /// `charged == priced` and every charge id matches its completion. A sum past 64-bit
+        /// millicredits (a log no worker writes) stops at the limit and breaks the identity.
         public var holds = true
 
         /// Adds the counts and sums of another part of the same verification.
         mutating func add(_ other: Billing) {
             charges += other.charges
-            charged = charged + other.charged
+            charged = Self.sum(charged, other.charged, &holds)
             duplicateCopies += other.duplicateCopies
             completions += other.completions
-            priced = priced + other.priced
+            priced = Self.sum(priced, other.priced, &holds)
             unpriced += other.unpriced
             holds = holds && other.holds
         }
+
+        /// `a + b`, or the 64-bit limit it passed, which clears `holds`: an audit adds up what the
+        /// log claims, and a crafted event must not crash it.
+        static func sum(_ a: Millicredits, _ b: Millicredits, _ holds: inout Bool) -> Millicredits {
+            let (total, overflow) = a.rawValue.addingReportingOverflow(b.rawValue)
+            guard overflow else { return Millicredits(total) }
+            holds = false
+            return Millicredits(b.rawValue > 0 ? .max : .min)
+        }
+
+        mutating func addCharged(_ amount: Millicredits) { charged = Self.sum(charged, amount, &holds) }
+        mutating func addPriced(_ amount: Millicredits) { priced = Self.sum(priced, amount, &holds) }
     }
 
     public var from: Date
@@ -122,7 +136,7 @@ extension AuditReconciler {
         var findings: [AuditDiscrepancy] = []
         if !charges.isEmpty {
             billing.charges += 1
-            billing.charged = billing.charged + charges[0].event.total
+            billing.addCharged(charges[0].event.total)
             billing.duplicateCopies += charges.count - 1
         }
         if charges.count > 1 {
@@ -138,12 +152,19 @@ extension AuditReconciler {
         guard let complexity = timeline.epoch(app: completions[0].event.job.app, job: completions[0].event.job.job,
                                               at: completions[0].time)?.job.config.complexity else {
             billing.unpriced += 1
-            billing.priced = billing.priced + (charges.isEmpty ? .zero : charges[0].event.total)
+            billing.addPriced(charges.isEmpty ? .zero : charges[0].event.total)
             return findings
         }
         let table = pricing.table(at: triggerScheduledFor ?? scheduledFor)
-        let priced = Pricer.total(complexity: complexity, usage: completions[0].event.usage, table: table)
-        billing.priced = billing.priced + priced
+        guard let priced = Pricer.total(complexity: complexity, usage: completions[0].event.usage, table: table) else {
+            // Usage no worker reports (each total is bounded far below this): not priced, a finding.
+            billing.unpriced += 1
+            billing.addPriced(charges.isEmpty ? .zero : charges[0].event.total)
+            findings.append(AuditDiscrepancy(.mispricedCharge, id, job: rowJob, scheduledFor: scheduledFor,
+                                             detail: "the completion's usage priced by \(table.version) at complexity \(complexity) costs more than 64-bit millicredits hold (\(Int64.max))"))
+            return findings
+        }
+        billing.addPriced(priced)
         if !charges.isEmpty, charges[0].event.total != priced {
             let first = charges[0]
             findings.append(AuditDiscrepancy(.mispricedCharge, id, job: rowJob, scheduledFor: scheduledFor,

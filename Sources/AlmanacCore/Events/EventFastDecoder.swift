@@ -151,8 +151,8 @@ enum EventFastDecoder {
         case .tickCompleted:
             let minute = try r.date(d, "minute")
             let skipped = try r.int(d, "skipped")
-            let triggered = try r.int(d, "triggered")
-            return .tickCompleted(TickCompleted(minute: minute, triggered: triggered, skipped: skipped, ticker: try r.string(d, "ticker")))
+            let ticker = try r.string(d, "ticker")
+            return .tickCompleted(TickCompleted(minute: minute, triggered: try r.int(d, "triggered"), skipped: skipped, ticker: ticker))
         case .jobStarted:
             let attempt = try r.int(d, "attempt")
             let executionId = try r.string(d, "executionId")

@@ -42,18 +42,41 @@ public enum Pricer {
 
     /// The total of ``lineItems(complexity:usage:table:)`` (what ``charge(for:complexity:table:)``
     /// charges), without building the items: an audit prices every completion in the log to check
-    /// its charge. `PricerTests` holds the two to the same sums.
-    public static func total(complexity: Int, usage: RunUsage, table: PricingTable) -> Millicredits {
+    /// its charge. `nil` exactly where `charge` traps (an amount or the sum past 64-bit
+    /// millicredits): workers bound each usage total of a run (`RunReport.maximumQuantity`) so
+    /// that their charges never get there, but an audit reads whatever the log holds, kcat's
+    /// events included. `PricingArithmeticTests` holds it to `charge(...).total`.
+    public static func total(complexity: Int, usage: RunUsage, table: PricingTable) -> Millicredits? {
         let index = min(max(complexity, 1), table.baseByComplexity.count) - 1
-        var total = table.baseByComplexity[index]
+        var total = table.baseByComplexity[index].rawValue
+        func add(_ amount: Int64?) -> Bool {
+            guard let amount else { return false }
+            let (sum, overflow) = total.addingReportingOverflow(amount)
+            total = sum
+            return !overflow
+        }
+        // ``perThousand(_:_:)`` without its trap: a product past 64 bits saturates as there, and
+        // rounding a product within 500 of the limit (where its `+ 500` traps) is nil.
+        func perThousand(_ quantity: Int64, _ price: Millicredits) -> Int64? {
+            let (product, overflow) = quantity.multipliedReportingOverflow(by: price.rawValue)
+            if overflow { return Int64.max }
+            guard product <= Int64.max - 500 else { return nil }
+            return (product + 500) / 1000
+        }
         for usage in usage.ai {
             let rate = table.aiModels[usage.model] ?? table.aiModels[table.defaultAIModel] ?? PricingTable.AIRate(inputPer1000: .zero, outputPer1000: .zero)
-            if usage.inputTokens > 0 { total = total + perThousand(usage.inputTokens, rate.inputPer1000) }
-            if usage.outputTokens > 0 { total = total + perThousand(usage.outputTokens, rate.outputPer1000) }
+            if usage.inputTokens > 0, !add(perThousand(usage.inputTokens, rate.inputPer1000)) { return nil }
+            if usage.outputTokens > 0, !add(perThousand(usage.outputTokens, rate.outputPer1000)) { return nil }
         }
-        if usage.emails > 0 { total = total + Millicredits(usage.emails * table.emailEach.rawValue) }
-        if usage.sms > 0 { total = total + Millicredits(usage.sms * table.smsEach.rawValue) }
-        return total
+        if usage.emails > 0 {
+            let (amount, overflow) = usage.emails.multipliedReportingOverflow(by: table.emailEach.rawValue)
+            if overflow || !add(amount) { return nil }
+        }
+        if usage.sms > 0 {
+            let (amount, overflow) = usage.sms.multipliedReportingOverflow(by: table.smsEach.rawValue)
+            if overflow || !add(amount) { return nil }
+        }
+        return Millicredits(total)
     }
 
     static func perThousand(_ quantity: Int64, _ price: Millicredits) -> Millicredits {

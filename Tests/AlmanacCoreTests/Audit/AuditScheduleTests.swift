@@ -69,6 +69,37 @@ import Testing
         #expect(result.billing.holds)
     }
 
+    /// A log no worker writes (a completion reporting Int64.max tokens, charges and durations near
+    /// the 64-bit limit, as kcat could publish) is verified without crashing: the completion is
+    /// unpriced with a finding, the sums stop at the limit and the identity is reported broken.
+    @Test func verify_whenTheLogsAmountsPassSixtyFourBits_reportsInsteadOfCrashing() {
+        var b = B()
+        b.configure("2026-03-02T14:00:00Z", schedule: "*:*/5")
+        let huge = RunUsage(ai: [.init(model: "gpt-4o", inputTokens: Int64.max, outputTokens: 0)])
+        for (index, minute) in ["2026-03-02T15:00:00Z", "2026-03-02T15:05:00Z"].enumerated() {
+            b.tick(minute, written: minute)
+            b.trigger(minute, written: minute)
+            let id = B.id(minute)
+            var completed = JobCompleted(triggerId: id, executionId: "e\(index)", job: B.key, status: .succeeded, attempt: 1, exitCode: 0,
+                                         startedAt: B.at(minute), finishedAt: B.at(minute).addingTimeInterval(1), usage: index == 0 ? huge : .none)
+            completed.durationMilliseconds = Int64.max - 1
+            b.add(minute, .jobCompleted(completed))
+            b.add(minute, .creditsCharged(CreditsCharged(triggerId: id, account: "acct", app: "app", job: "job", executionId: "e\(index)",
+                                                         status: .succeeded, pricingVersion: "crafted",
+                                                         lineItems: [ChargeLineItem(item: "base", quantity: 1, unitPrice: Millicredits(Int64.max / 2 + 1),
+                                                                                    amount: Millicredits(Int64.max / 2 + 1))])))
+        }
+        #expect(Pricer.total(complexity: 1, usage: huge, table: .standard) == nil)
+        let result = AuditReconciler(b.log).verify(pricing: PricingSchedule([.standard]))
+        #expect(result.billing.unpriced == 1)
+        #expect(result.billing.charged == Millicredits(Int64.max))
+        #expect(!result.billing.holds)
+        let unpriceable = result.discrepancies.filter { $0.kind == .mispricedCharge && $0.detail.contains("more than 64-bit millicredits") }
+        #expect(unpriceable.map(\.triggerId) == [B.id("2026-03-02T15:00:00Z")])
+        let rows = b.runs(from: "2026-03-02T15:00:00Z", to: "2026-03-02T15:10:00Z").rows
+        #expect(rows.map(\.durationMilliseconds) == [Int64.max - 1, Int64.max - 1])
+    }
+
     @Test func verify_findsConflictingMispricedAndMissingCharges() {
         var b = B()
         b.configure("2026-03-02T14:00:00Z", schedule: "*:*/5", complexity: 2)

@@ -48,6 +48,10 @@ import Testing
                                    stdoutTail: "line\r\nline\u{7}\u{1F}\u{7F}", stderrTail: "\u{2028}\u{FEFF}", error: "exit code 2")),
         .jobCompleted(JobCompleted(triggerId: trigger, executionId: "e2", job: job, status: .failed, attempt: 1, exitCode: nil,
                                    startedAt: at, finishedAt: at, usage: .none)),
+        // Twelve nested objects: more than the reader's member-hint slots, so objects share slots.
+        .jobCompleted(JobCompleted(triggerId: trigger, executionId: "e3", job: job, status: .succeeded, attempt: 1, exitCode: 0,
+                                   startedAt: at, finishedAt: at,
+                                   usage: RunUsage(ai: (0..<12).map { .init(model: "m\($0)", inputTokens: Int64($0), outputTokens: Int64(100 - $0)) }, emails: 1))),
         .jobSkipped(JobSkipped(triggerId: trigger, job: job, scheduledFor: at, reason: .missed, detail: "down since …")),
         .creditsCharged(CreditsCharged(triggerId: trigger, account: "acme", app: "reminders", job: "send", executionId: "e1", status: .failed,
                                        pricingVersion: "2026-01-standard",
@@ -139,6 +143,9 @@ import Testing
             e("almanac.job.triggered", nil, triggered + #","notBefore":"yesterday"}"#, ""),
             e("almanac.job.triggered", nil, triggered.replacingOccurrences(of: #""attempt":1"#, with: #""attempt":0"#) + "}", ""),
             e("almanac.job.triggered", nil, triggered.replacingOccurrences(of: #"{"account":"a","#, with: #"{"account":"a","extra":[],"#) + "}", ""),
+            e("almanac.job.triggered", nil, #"{"aaa":{"attempt":2},"attempt":1,"ja":[{"job":1}],"job":{"account":"a","ab":{},"app":"b","job":"c","zz":null},"#
+                + #""s":"x","scheduledFor":"2026-03-02T13:00:00.000Z","source":"manual","t":{"triggerId":"u"},"triggerId":"t","zzz":[]}"#, ""),
+            e("almanac.job.triggered", nil, triggered.replacingOccurrences(of: #"{"account":"a","app":"b","job":"c"}"#, with: "{}") + "}", ""),
             e("almanac.tick.completed", nil, #"{"minute":"2026-03-02T13:00:30.000Z","triggered":0,"skipped":0,"ticker":"t"}"#, ""),
             e("almanac.tick.completed", nil, #"{"minute":"2026-03-02T13:00:00.000Z","triggered":-1,"skipped":0,"ticker":"t"}"#, ""),
             e("almanac.event.rejected", nil, #"{"topic":"t","partition":2147483648,"offset":0,"rawBase64":"","truncated":false,"reason":"not_json","detail":"","rejectedBy":""}"#, ""),
