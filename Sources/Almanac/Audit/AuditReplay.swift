@@ -2,6 +2,7 @@ import AlmanacCore
 import Foundation
 import Kafka
 import Logging
+import Synchronization
 
 /// Reads every Almanac topic an audit needs (config, control, triggers, ticks, executions, charges;
 /// not the dlq) from offset 0 to the end offsets read at start, and collects an ``AuditLog``.
@@ -44,13 +45,20 @@ public struct AuditReplay: Sendable {
         let triggers = topics.triggers
         let reader = LogSnapshotReader(kafka: kafka, topics: replayedTopics, logger: logger)
         let (executions, charges) = (topics.executions, topics.charges)
+        let topicMessages = TopicMessages()
         var parts = try await reader.replay(lanes: lanes, makeLanePart: { messages in
-            // Reserved once: growing the dictionaries rehashed every id ~2 times over.
+            // Reserved once: growing the dictionaries rehashed every id ~2 times over. A lane that
+            // reads any of a topic reserves room for the whole topic: the lanes' logs are merged
+            // into the largest, which then takes the others' ids without growing.
+            let whole = topicMessages.value.withLock { $0 }
+            func room(_ topic: String) -> Int { (messages[topic] ?? 0) > 0 ? Int(whole[topic] ?? 0) : 0 }
             var log = AuditLog()
-            log.reserveCapacity(triggers: Int(messages[triggers] ?? 0), executions: Int(messages[executions] ?? 0), charges: Int(messages[charges] ?? 0))
+            log.reserveCapacity(triggers: room(triggers), executions: room(executions), charges: room(charges))
             return log
         }, snapshot: { snapshot in
             triggersComplete = snapshot.low.allSatisfy { $0.key.topic != triggers || $0.value == 0 }
+            let whole = snapshot.ends.reduce(into: [String: Int64]()) { $0[$1.key.topic, default: 0] += $1.value - (snapshot.low[$1.key] ?? 0) }
+            topicMessages.value.withLock { $0 = whole }
         }, progress: progress, handle: Self.add)
         var log = parts.removeLast()
         while let part = parts.popLast() { log.merge(part) }
@@ -68,4 +76,10 @@ public struct AuditReplay: Sendable {
             log.addUndecodable(at: position)
         }
     }
+}
+
+/// Messages per topic in a replay's snapshot, handed from its `snapshot` callback to the lanes'
+/// `makeLanePart` (which run later, on other tasks).
+private final class TopicMessages: Sendable {
+    let value = Mutex<[String: Int64]>([:])
 }

@@ -222,7 +222,7 @@ enum EventFastDecoder {
     private static func charged(_ r: JSONTapeReader, _ d: Int) throws(FastPathUnsupported) -> CreditsCharged {
         let account = try r.string(d, "account")
         let app = try r.string(d, "app")
-        let chargeId = TriggerID(try r.string(d, "chargeId"))
+        let chargeIdIndex = try r.required(d, "chargeId")
         let executionId = try r.string(d, "executionId")
         let job = try r.string(d, "job")
         var items: [ChargeLineItem] = []
@@ -239,7 +239,13 @@ enum EventFastDecoder {
         let pricingVersion = try r.string(d, "pricingVersion")
         let status = try r.enumValue(d, "status", RunStatus.self)
         let total = Millicredits(try r.int64(d, "total"))
-        var event = CreditsCharged(triggerId: TriggerID(try r.string(d, "triggerId")), account: account, app: app, job: job,
+        let triggerIdIndex = try r.required(d, "triggerId")
+        let triggerId = TriggerID(try r.string(at: triggerIdIndex))
+        // `chargeId` is the trigger id (DESIGN.md §3, checked by semantic validation): the same
+        // text shares the trigger id's storage instead of being decoded again (an audit keeps
+        // every charge, and compares the two ids of each).
+        let chargeId = r.sameUnescapedString(chargeIdIndex, triggerIdIndex) ? triggerId : TriggerID(try r.string(at: chargeIdIndex))
+        var event = CreditsCharged(triggerId: triggerId, account: account, app: app, job: job,
                                    executionId: executionId, status: status, pricingVersion: pricingVersion, lineItems: items)
         // As read: semantic validation compares them with triggerId and the line items.
         event.chargeId = chargeId

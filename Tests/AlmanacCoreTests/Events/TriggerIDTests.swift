@@ -31,4 +31,24 @@ import Testing
         #expect(Set(decoded).contains(id))
         #expect(decoded.first?.rawValue == id.rawValue)
     }
+
+    /// Dictionaries and sets hash ids with `_rawHashValue(seed:)` (the kept hash and the table's
+    /// seed): 50,000 ids built apart from the keys are all found in a dictionary and a set, their
+    /// retries are not, and equal ids hash alike under any seed.
+    @Test func idsBuiltApart_findTheirKeysInDictionariesAndSets() {
+        let job = JobKey(account: "acme", app: "reminders", job: "send")
+        let start = Date(timeIntervalSince1970: 1_772_456_400)
+        let ids = (0..<50_000).map { TriggerID.scheduled(job, at: start.addingTimeInterval(Double($0 * 60))) }
+        var byID: [TriggerID: Int] = [:]
+        for (index, id) in ids.enumerated() { byID[id] = index }
+        let set = Set(ids)
+        #expect(byID.count == ids.count && set.count == ids.count)
+        for index in stride(from: 0, to: ids.count, by: 7) {
+            let again = TriggerID(String(decoding: Array(ids[index].rawValue.utf8), as: UTF8.self))
+            #expect(byID[again] == index)
+            #expect(set.contains(again))
+            #expect(byID[again.retry(attempt: 2)] == nil)
+            for seed in [0, 1, -1, Int.max, 0x5EED] { #expect(again._rawHashValue(seed: seed) == ids[index]._rawHashValue(seed: seed)) }
+        }
+    }
 }
