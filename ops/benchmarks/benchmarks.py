@@ -130,8 +130,7 @@ __all__ = ["BenchError"]
 @benchmark("projector.rebuild")
 def projector_rebuild(ctx: Context) -> list[Row]:
     events = 100_000 if ctx.quick else 1_000_000
-    # A report without a goal: 3 repetitions under --quick keep the quick run under 3 minutes.
-    results = ctx.almanac("projector-rebuild", "--events", str(events), "--reps", str(3 if ctx.quick else reps(ctx)))
+    results = ctx.almanac("projector-rebuild", "--events", str(events), "--reps", str(reps(ctx)))
     fold, decode = pick(results, "almanac"), pick(results, "decode-only")
     ratio = fold.value / decode.value
     return [Row("projector.rebuild", fold.value, "events/s", "report", None, decode.value, ratio,
