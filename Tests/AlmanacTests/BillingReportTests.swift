@@ -38,6 +38,20 @@ import Testing
         #expect(report.log.distinctCharges == 1)
     }
 
+    /// Charges that are each valid but whose sum passes 64-bit millicredits (published by hand;
+    /// workers bound usage far below): the report saturates, says so, and does not crash.
+    @Test func add_whenTheSumPassesSixtyFourBits_showsTheLimitAndWarns() {
+        let half = Int64.max / 2 + 1
+        let charges = [Self.charge("acme", "clinic", "remind", at: 480, base: half), Self.charge("acme", "clinic", "remind", at: 481, base: half)]
+        let report = Self.report(charges)
+        #expect(report.total.charges == 2)
+        #expect(report.total.millicredits == Millicredits(Int64.max))
+        #expect(report.saturatedSums == 4)  // the row, the account, the day and the total
+        #expect(report.text().contains("4 sum(s) passed 64-bit millicredits"))
+        #expect(report.json().contains("\"saturatedSums\" : 4"))
+        #expect(!Self.report([Self.charge("acme", "clinic", "remind", at: 480)]).json().contains("saturatedSums"))
+    }
+
     @Test func add_whenDuplicateChargesDifferently_countsTheFirstAndReportsAConflict() {
         let first = Self.charge("acme", "clinic", "remind", at: 480)
         let other = Self.charge("acme", "clinic", "remind", at: 480, emails: 5)

@@ -58,9 +58,13 @@ public struct BillingReport: Sendable {
         public var charges = 0
         public var millicredits = Millicredits.zero
         public init() {}
-        mutating func add(_ amount: Millicredits) {
+        /// Adds one charge; false when the sum passed 64-bit millicredits and stopped at the limit
+        /// (a log no worker writes: each charge is valid, their sum is not representable).
+        mutating func add(_ amount: Millicredits) -> Bool {
             charges += 1
-            millicredits = millicredits + amount
+            let (sum, saturated) = millicredits.addingSaturating(amount)
+            millicredits = sum
+            return !saturated
         }
     }
 
@@ -87,6 +91,9 @@ public struct BillingReport: Sendable {
     public private(set) var days: [String: Totals] = [:]
     public private(set) var total = Totals()
     public private(set) var log = LogCounts()
+    /// Sums (of a row, an account, a day or the total) that passed 64-bit millicredits and show
+    /// the limit instead; 0 for any log workers write.
+    public private(set) var saturatedSums = 0
     /// Conflicting charge ids, first ones first (at most 100 kept).
     public private(set) var conflictingChargeIDs: [TriggerID] = []
     /// First copy of each charge id: a hash of what it charged, to recognise conflicts.
@@ -130,10 +137,13 @@ public struct BillingReport: Sendable {
         log.distinctCharges += 1
         guard query.matches(charge, at: time) else { return }
         let day = String(RFC3339.local(time, zone: query.zone).prefix(10))
-        groups[Group(day: day, account: charge.account, app: charge.app, job: charge.job), default: Totals()].add(charge.total)
-        accounts[charge.account, default: Totals()].add(charge.total)
-        days[day, default: Totals()].add(charge.total)
-        total.add(charge.total)
+        let added = [
+            groups[Group(day: day, account: charge.account, app: charge.app, job: charge.job), default: Totals()].add(charge.total),
+            accounts[charge.account, default: Totals()].add(charge.total),
+            days[day, default: Totals()].add(charge.total),
+            total.add(charge.total),
+        ]
+        saturatedSums += added.filter { !$0 }.count
     }
 }
 
@@ -158,6 +168,8 @@ extension BillingReport {
             var rows: [Row]
             var log: LogCounts
             var conflictingChargeIds: [String]
+            /// Present only when a sum passed 64-bit millicredits.
+            var saturatedSums: Int?
         }
         let document = Document(
             query: QueryText(from: RFC3339.utcMilliseconds(query.from), to: RFC3339.utcMilliseconds(query.to),
@@ -166,7 +178,7 @@ extension BillingReport {
             rows: groups.keys.sorted().map { g in
                 Row(day: g.day, account: g.account, app: g.app, job: g.job, charges: groups[g]!.charges, millicredits: groups[g]!.millicredits)
             },
-            log: log, conflictingChargeIds: conflictingChargeIDs.map(\.rawValue))
+            log: log, conflictingChargeIds: conflictingChargeIDs.map(\.rawValue), saturatedSums: saturatedSums > 0 ? saturatedSums : nil)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes, .prettyPrinted]
         // Encoding plain strings and integers cannot fail.
@@ -205,6 +217,9 @@ extension BillingReport {
         }
         summary.append(["total", String(total.charges), total.millicredits.description])
         out += Self.columns(summary, numeric: [1, 2])
+        if saturatedSums > 0 {
+            out += "\nWARNING: \(saturatedSums) sum(s) passed 64-bit millicredits and show the limit (\(Millicredits(Int64.max))): the log holds charges no worker writes\n"
+        }
         if log.conflicts > 0 {
             out += "\nWARNING: \(log.conflicts) charge id(s) appear twice with different amounts (first copy counted): "
             out += conflictingChargeIDs.prefix(5).map(\.rawValue).joined(separator: ", ") + "\n"

@@ -38,7 +38,9 @@ public struct RunSummary: Sendable {
             endedTriggers.insert(e.triggerId)
             openTriggers.remove(e.triggerId)
         case .creditsCharged(let e):
-            if chargeIDs.insert(e.chargeId).inserted { creditsByAccount[e.account, default: .zero] += e.total }
+            if chargeIDs.insert(e.chargeId).inserted {
+                creditsByAccount[e.account, default: .zero] = creditsByAccount[e.account, default: .zero].addingSaturating(e.total).sum
+            }
         case .eventRejected:
             rejected += 1
         default:

@@ -58,8 +58,8 @@ extension AuditReconciler {
                 }
             }
             if !charges.isEmpty {
-                var withinLimit = true  // the row shows the sum up to the 64-bit limit; billing reports the break
-                charged = AuditVerification.Billing.sum(charged, charges[0].event.total, &withinLimit)
+                // The row shows the sum up to the 64-bit limit; the billing identity reports the break.
+                charged = charged.addingSaturating(charges[0].event.total).sum
                 if completions.isEmpty {
                     finding(.chargeWithoutCompletion, id, "credits.charged at \(charges[0].position) (\(charges[0].event.total) credits) but no job.completed")
                 }

@@ -34,10 +34,9 @@ public struct AuditVerification: Sendable {
         /// `a + b`, or the 64-bit limit it passed, which clears `holds`: an audit adds up what the
         /// log claims, and a crafted event must not crash it.
         static func sum(_ a: Millicredits, _ b: Millicredits, _ holds: inout Bool) -> Millicredits {
-            let (total, overflow) = a.rawValue.addingReportingOverflow(b.rawValue)
-            guard overflow else { return Millicredits(total) }
-            holds = false
-            return Millicredits(b.rawValue > 0 ? .max : .min)
+            let (sum, saturated) = a.addingSaturating(b)
+            if saturated { holds = false }
+            return sum
         }
 
         mutating func addCharged(_ amount: Millicredits) { charged = Self.sum(charged, amount, &holds) }

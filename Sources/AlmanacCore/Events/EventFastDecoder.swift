@@ -245,8 +245,11 @@ enum EventFastDecoder {
         // text shares the trigger id's storage instead of being decoded again (an audit keeps
         // every charge, and compares the two ids of each).
         let chargeId = r.sameUnescapedString(chargeIdIndex, triggerIdIndex) ? triggerId : TriggerID(try r.string(at: chargeIdIndex))
+        // Built without its items: the initializer adds their amounts up, which traps when they
+        // pass 64 bits, where the reference decoder rejects the event (`invalid_data`).
         var event = CreditsCharged(triggerId: triggerId, account: account, app: app, job: job,
-                                   executionId: executionId, status: status, pricingVersion: pricingVersion, lineItems: items)
+                                   executionId: executionId, status: status, pricingVersion: pricingVersion, lineItems: [])
+        event.lineItems = items
         // As read: semantic validation compares them with triggerId and the line items.
         event.chargeId = chargeId
         event.total = total

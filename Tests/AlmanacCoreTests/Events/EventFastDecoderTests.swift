@@ -146,6 +146,10 @@ import Testing
             e("almanac.job.triggered", nil, #"{"aaa":{"attempt":2},"attempt":1,"ja":[{"job":1}],"job":{"account":"a","ab":{},"app":"b","job":"c","zz":null},"#
                 + #""s":"x","scheduledFor":"2026-03-02T13:00:00.000Z","source":"manual","t":{"triggerId":"u"},"triggerId":"t","zzz":[]}"#, ""),
             e("almanac.job.triggered", nil, triggered.replacingOccurrences(of: #"{"account":"a","app":"b","job":"c"}"#, with: "{}") + "}", ""),
+            // Line items whose amounts pass 64 bits: rejected as invalid_data, never a trap.
+            e("almanac.credits.charged", nil, #"{"account":"acme","app":"x","chargeId":"t","executionId":"e","job":"j","lineItems":[{"amount":9223372036854775807,"item":"a","quantity":1,"unitPrice":1,"unitsPer":1},{"amount":1,"item":"b","quantity":1,"unitPrice":1,"unitsPer":1}],"pricingVersion":"v","status":"failed","total":0,"triggerId":"t"}"#, ""),
+            e("almanac.credits.charged", nil, #"{"account":"acme","app":"x","chargeId":"t","executionId":"e","job":"j","lineItems":[{"amount":-9223372036854775808,"item":"a","quantity":1,"unitPrice":1,"unitsPer":1},{"amount":-1,"item":"b","quantity":1,"unitPrice":1,"unitsPer":1}],"pricingVersion":"v","status":"failed","total":0,"triggerId":"t"}"#, ""),
+            e("almanac.credits.charged", nil, #"{"account":"acme","app":"x","chargeId":"a\/b","executionId":"e","job":"j","lineItems":[],"pricingVersion":"v","status":"failed","total":0,"triggerId":"a/b"}"#, ""),
             e("almanac.tick.completed", nil, #"{"minute":"2026-03-02T13:00:30.000Z","triggered":0,"skipped":0,"ticker":"t"}"#, ""),
             e("almanac.tick.completed", nil, #"{"minute":"2026-03-02T13:00:00.000Z","triggered":-1,"skipped":0,"ticker":"t"}"#, ""),
             e("almanac.event.rejected", nil, #"{"topic":"t","partition":2147483648,"offset":0,"rawBase64":"","truncated":false,"reason":"not_json","detail":"","rejectedBy":""}"#, ""),
@@ -275,6 +279,21 @@ import Testing
             let broken = text.replacingOccurrences(of: #""triggerId":"t""#, with: #""triggerId":t"#)
             #expect(EventFastDecoder.decode(Array(broken.utf8)) == nil)
             Self.check(Array(broken.utf8))
+        }
+    }
+
+    /// A charge whose line items add up past 64 bits is rejected with the reference's reason and
+    /// detail (the fast path once built it through the summing initializer, which trapped).
+    @Test func charge_whoseAmountsPassSixtyFourBits_isRejectedNotATrap() {
+        let e = EventCodecRejectionTests.event
+        let text = e("almanac.credits.charged", nil, #"{"account":"acme","app":"x","chargeId":"t","executionId":"e","job":"j","lineItems":[{"amount":9223372036854775807,"item":"a","quantity":1,"unitPrice":1,"unitsPer":1},{"amount":1,"item":"b","quantity":1,"unitPrice":1,"unitsPer":1}],"pricingVersion":"v","status":"failed","total":0,"triggerId":"t"}"#, "")
+        #expect(EventFastDecoder.decode(Array(text.utf8)) == nil)
+        #expect(throws: EventDecodingError.self) { try EventCodec.decode(Array(text.utf8)) }
+        if case .error(let error) = Self.codec(Array(text.utf8)) {
+            #expect(error.reason == .invalidData)
+            #expect(error.detail.contains("overflow a 64-bit total"))
+        } else {
+            Issue.record("accepted")
         }
     }
 
