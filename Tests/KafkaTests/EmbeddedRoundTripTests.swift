@@ -55,14 +55,9 @@ struct EmbeddedRoundTripTests {
             KafkaProducerRecord(topic: "h", key: "k\($0)", value: [UInt8($0)], headers: [KafkaHeader(key: "ce_type", string: "x.y")])
         })
         await producer.shutdown()
-        var configuration = KafkaConsumerConfiguration(client: client)
-        configuration.readsHeaders = false
-        let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
-        try consumer.assign([(KafkaTopicPartition(topic: "h", partition: 0), .beginning)])
-        var received: [KafkaConsumerMessage] = []
-        let deadline = ContinuousClock.now + .seconds(20)
-        while received.count < 3 && ContinuousClock.now < deadline { received += try await consumer.poll() }
-        await consumer.close()
+        let received = try await KafkaTestSupport.readAll(topic: "h", partitions: 1, bootstrapServers: cluster.bootstrapServers) {
+            $0.readsHeaders = false
+        }
         #expect(received.map(\.value) == [[0], [1], [2]] && received.map(\.keyString) == ["k0", "k1", "k2"])
         #expect(received.allSatisfy { $0.headers.isEmpty && $0.header("ce_type") == nil })
     }

@@ -57,14 +57,19 @@ public struct BillingReport: Sendable {
     public struct Totals: Codable, Hashable, Sendable {
         public var charges = 0
         public var millicredits = Millicredits.zero
+        /// The sum passed 64-bit millicredits and stopped at the limit (a log no worker writes:
+        /// each charge is valid, their sum is not representable). Not in the JSON of a total.
+        public private(set) var saturated = false
         public init() {}
-        /// Adds one charge; false when the sum passed 64-bit millicredits and stopped at the limit
-        /// (a log no worker writes: each charge is valid, their sum is not representable).
-        mutating func add(_ amount: Millicredits) -> Bool {
+        mutating func add(_ amount: Millicredits) {
             charges += 1
             let (sum, saturated) = millicredits.addingSaturating(amount)
             millicredits = sum
-            return !saturated
+            if saturated { self.saturated = true }
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case charges, millicredits
         }
     }
 
@@ -93,7 +98,10 @@ public struct BillingReport: Sendable {
     public private(set) var log = LogCounts()
     /// Sums (of a row, an account, a day or the total) that passed 64-bit millicredits and show
     /// the limit instead; 0 for any log workers write.
-    public private(set) var saturatedSums = 0
+    public var saturatedSums: Int {
+        (total.saturated ? 1 : 0) + groups.values.count(where: \.saturated) + accounts.values.count(where: \.saturated)
+            + days.values.count(where: \.saturated)
+    }
     /// Conflicting charge ids, first ones first (at most 100 kept).
     public private(set) var conflictingChargeIDs: [TriggerID] = []
     /// First copy of each charge id: a hash of what it charged, to recognise conflicts.
@@ -137,13 +145,10 @@ public struct BillingReport: Sendable {
         log.distinctCharges += 1
         guard query.matches(charge, at: time) else { return }
         let day = String(RFC3339.local(time, zone: query.zone).prefix(10))
-        let added = [
-            groups[Group(day: day, account: charge.account, app: charge.app, job: charge.job), default: Totals()].add(charge.total),
-            accounts[charge.account, default: Totals()].add(charge.total),
-            days[day, default: Totals()].add(charge.total),
-            total.add(charge.total),
-        ]
-        saturatedSums += added.filter { !$0 }.count
+        groups[Group(day: day, account: charge.account, app: charge.app, job: charge.job), default: Totals()].add(charge.total)
+        accounts[charge.account, default: Totals()].add(charge.total)
+        days[day, default: Totals()].add(charge.total)
+        total.add(charge.total)
     }
 }
 

@@ -10,7 +10,7 @@
 /// Tokens, in document order: an object is its token followed by key (a string token) and value
 /// pairs; an array is its token followed by its elements; ``Token/next`` is the index of the token
 /// after the value's whole subtree, so siblings are walked without reading what is nested.
-struct JSONTape {
+enum JSONTape {
     enum Kind: UInt8 {
         case object, array, string, integer, number, trueValue, falseValue, null
     }
@@ -228,16 +228,7 @@ struct JSONTape {
             return la < lb
         }
 
-        @inline(__always) private func sameBytes(_ a: Token, _ b: Token) -> Bool {
-            let length = a.end - a.start
-            guard length == b.end - b.start else { return false }
-            var k: Int32 = 0
-            while k < length {
-                if bytes[Int(a.start + k)] != bytes[Int(b.start + k)] { return false }
-                k += 1
-            }
-            return true
-        }
+        @inline(__always) private func sameBytes(_ a: Token, _ b: Token) -> Bool { JSONTape.sameBytes(a, b, in: bytes) }
 
         private mutating func array() -> Bool {
             guard let index = open(.array) else { return false }
@@ -375,6 +366,19 @@ struct JSONTape {
             i += count
             return true
         }
+    }
+
+    /// Whether tokens `a` and `b` span the same bytes of `bytes` (for strings without escapes,
+    /// the same text).
+    @inline(__always) static func sameBytes(_ a: Token, _ b: Token, in bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        let length = a.end - a.start
+        guard length == b.end - b.start else { return false }
+        var k: Int32 = 0
+        while k < length {
+            if bytes[Int(a.start + k)] != bytes[Int(b.start + k)] { return false }
+            k += 1
+        }
+        return true
     }
 
     @inline(__always) static func hexDigit(_ b: UInt8) -> UInt32? {

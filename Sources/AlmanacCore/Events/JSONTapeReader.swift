@@ -60,14 +60,8 @@ struct JSONTapeReader {
     /// Whether tokens `a` and `b` are strings without escapes with the same bytes (so the same text).
     func sameUnescapedString(_ a: Int, _ b: Int) -> Bool {
         let x = tokens[a], y = tokens[b]
-        guard x.kind == .string, y.kind == .string, !x.escaped, !y.escaped, x.end - x.start == y.end - y.start else { return false }
-        var k = 0
-        let count = Int(x.end - x.start)
-        while k < count {
-            if bytes[Int(x.start) + k] != bytes[Int(y.start) + k] { return false }
-            k += 1
-        }
-        return true
+        guard x.kind == .string, y.kind == .string, !x.escaped, !y.escaped else { return false }
+        return JSONTape.sameBytes(x, y, in: bytes)
     }
 
     /// The value of key `name` in object token `object`, if present: its keys are searched from

@@ -4,13 +4,11 @@
 public enum Pricer {
     /// Line items for one run.
     public static func lineItems(complexity: Int, usage: RunUsage, table: PricingTable) -> [ChargeLineItem] {
-        let index = min(max(complexity, 1), table.baseByComplexity.count) - 1
-        let base = table.baseByComplexity[index]
+        let base = base(complexity, table)
         var items = [ChargeLineItem(item: "base", quantity: 1, unitPrice: base, amount: base, note: "complexity \(complexity)")]
         for usage in usage.ai {
-            let known = table.aiModels[usage.model]
-            let rate = known ?? table.aiModels[table.defaultAIModel] ?? PricingTable.AIRate(inputPer1000: .zero, outputPer1000: .zero)
-            let note = known == nil ? "unknown model, priced at \(table.defaultAIModel) rate" : nil
+            let (rate, known) = rate(of: usage.model, table)
+            let note = known ? nil : "unknown model, priced at \(table.defaultAIModel) rate"
             if usage.inputTokens > 0 {
                 items.append(ChargeLineItem(item: "ai:\(usage.model):input", quantity: usage.inputTokens, unitPrice: rate.inputPer1000,
                                             unitsPer: 1000, amount: perThousand(usage.inputTokens, rate.inputPer1000), note: note))
@@ -47,26 +45,17 @@ public enum Pricer {
     /// that their charges never get there, but an audit reads whatever the log holds, kcat's
     /// events included. `PricingArithmeticTests` holds it to `charge(...).total`.
     public static func total(complexity: Int, usage: RunUsage, table: PricingTable) -> Millicredits? {
-        let index = min(max(complexity, 1), table.baseByComplexity.count) - 1
-        var total = table.baseByComplexity[index].rawValue
+        var total = base(complexity, table).rawValue
         func add(_ amount: Int64?) -> Bool {
             guard let amount else { return false }
             let (sum, overflow) = total.addingReportingOverflow(amount)
             total = sum
             return !overflow
         }
-        // ``perThousand(_:_:)`` without its trap: a product past 64 bits saturates as there, and
-        // rounding a product within 500 of the limit (where its `+ 500` traps) is nil.
-        func perThousand(_ quantity: Int64, _ price: Millicredits) -> Int64? {
-            let (product, overflow) = quantity.multipliedReportingOverflow(by: price.rawValue)
-            if overflow { return Int64.max }
-            guard product <= Int64.max - 500 else { return nil }
-            return (product + 500) / 1000
-        }
         for usage in usage.ai {
-            let rate = table.aiModels[usage.model] ?? table.aiModels[table.defaultAIModel] ?? PricingTable.AIRate(inputPer1000: .zero, outputPer1000: .zero)
-            if usage.inputTokens > 0, !add(perThousand(usage.inputTokens, rate.inputPer1000)) { return nil }
-            if usage.outputTokens > 0, !add(perThousand(usage.outputTokens, rate.outputPer1000)) { return nil }
+            let rate = rate(of: usage.model, table).rate
+            if usage.inputTokens > 0, !add(roundedPerThousand(usage.inputTokens, rate.inputPer1000)) { return nil }
+            if usage.outputTokens > 0, !add(roundedPerThousand(usage.outputTokens, rate.outputPer1000)) { return nil }
         }
         if usage.emails > 0 {
             let (amount, overflow) = usage.emails.multipliedReportingOverflow(by: table.emailEach.rawValue)
@@ -79,9 +68,29 @@ public enum Pricer {
         return Millicredits(total)
     }
 
+    /// The base price of `complexity`, clamped to the table's range (1…10).
+    private static func base(_ complexity: Int, _ table: PricingTable) -> Millicredits {
+        table.baseByComplexity[min(max(complexity, 1), table.baseByComplexity.count) - 1]
+    }
+
+    /// The rate of `model`, and whether the table knows it: an unknown model is priced at the
+    /// default model's rate (zero if the table has none).
+    private static func rate(of model: String, _ table: PricingTable) -> (rate: PricingTable.AIRate, known: Bool) {
+        if let rate = table.aiModels[model] { return (rate, true) }
+        return (table.aiModels[table.defaultAIModel] ?? PricingTable.AIRate(inputPer1000: .zero, outputPer1000: .zero), false)
+    }
+
+    /// `quantity × price / 1000` rounded half up; a product past 64 bits saturates at the limit.
+    /// Traps where rounding passes 64 bits (a product within 500 of the limit).
     static func perThousand(_ quantity: Int64, _ price: Millicredits) -> Millicredits {
-        let product = quantity.multipliedReportingOverflow(by: price.rawValue)
-        guard !product.overflow else { return Millicredits(Int64.max) }
-        return Millicredits((product.partialValue + 500) / 1000)
+        Millicredits(roundedPerThousand(quantity, price)!)
+    }
+
+    /// ``perThousand(_:_:)`` without its trap: `nil` where it traps.
+    private static func roundedPerThousand(_ quantity: Int64, _ price: Millicredits) -> Int64? {
+        let (product, overflow) = quantity.multipliedReportingOverflow(by: price.rawValue)
+        if overflow { return Int64.max }
+        guard product <= Int64.max - 500 else { return nil }
+        return (product + 500) / 1000
     }
 }

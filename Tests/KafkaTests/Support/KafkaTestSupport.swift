@@ -10,11 +10,14 @@ enum KafkaTestSupport {
     }()
 
     /// Reads every partition of `topic` from the beginning to its current end (high watermarks
-    /// asked first) with an assign-only consumer.
+    /// asked first) with an assign-only consumer, its default settings changed by `configure`.
     static func readAll(
-        topic: String, partitions: Int, bootstrapServers: String, timeout: Duration = .seconds(30)
+        topic: String, partitions: Int, bootstrapServers: String, timeout: Duration = .seconds(30),
+        configure: (inout KafkaConsumerConfiguration) -> Void = { _ in }
     ) async throws -> [KafkaConsumerMessage] {
-        let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(client: KafkaConfiguration(bootstrapServers: bootstrapServers)), logger: logger)
+        var configuration = KafkaConsumerConfiguration(client: KafkaConfiguration(bootstrapServers: bootstrapServers))
+        configure(&configuration)
+        let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
         let tps = (0..<partitions).map { KafkaTopicPartition(topic: topic, partition: Int32($0)) }
         let ends = try await consumer.endOffsets(tps)
         let expected = ends.values.reduce(0) { $0 + Int($1) }
