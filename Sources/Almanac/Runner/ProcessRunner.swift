@@ -51,13 +51,14 @@ public struct ProcessRunner: JobRunner {
         guard let cancel = CancelSignal() else { return Self.failure("cannot create pipes: \(String(cString: strerror(errno)))") }
         return await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
+                // Named from inside: swift-corelibs-foundation ignores a name set before `start`.
                 let thread = Thread {
+                    Thread.current.name = "almanac.run"
                     continuation.resume(returning: Self.spawnAndWait(
                         argv: finalArgv, environment: environment, stdin: stdin, workingDirectory: workingDirectory,
                         timeout: max(timeoutSeconds, 0.05), killGrace: killGrace, cancel: cancel))
                     cancel.close()
                 }
-                thread.name = "almanac.run"
                 thread.start()
             }
         } onCancel: {

@@ -31,7 +31,14 @@ public final class EmbeddedKafkaCluster: Sendable {
     }
 
     deinit {
-        rd_kafka_mock_cluster_destroy(cluster.pointer)
+        // `rd_kafka_mock_cluster_destroy` joins the brokers' thread: off the releasing thread, which
+        // may be the cooperative pool's (``BlockingExecutor/detach(named:_:)``). The owning handle
+        // is released after the cluster it runs.
+        let cluster = self.cluster, owner = self.owner
+        BlockingExecutor.detach(named: "almanac.destroy") {
+            rd_kafka_mock_cluster_destroy(cluster.pointer)
+            withExtendedLifetime(owner) {}
+        }
     }
 
     /// Creates a topic (idempotent: an existing topic is left as it is).

@@ -46,7 +46,7 @@ public final class KafkaProducer: Sendable {
     public init(configuration: KafkaProducerConfiguration, logger: Logger) throws {
         self.configuration = configuration
         client = try RDKafkaClient(kind: .producer, properties: configuration.rdKafkaProperties(), logger: logger, deliveryReports: true)
-        thread = RDKafkaProducerThread(client: client, name: "almanac.kafka.producer")
+        thread = RDKafkaProducerThread(client: client, name: "almanac.produce")
     }
 
     /// Sets the handler of librdkafka statistics (every ``KafkaConfiguration/statisticsInterval``).

@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 
 /// Runs blocking librdkafka calls on dispatch queues, never on Swift's cooperative thread pool.
 ///
@@ -22,5 +23,24 @@ enum BlockingExecutor {
         await withCheckedContinuation { continuation in
             queue.async { continuation.resume(returning: body()) }
         }
+    }
+
+    /// Runs `body` on a thread of its own and returns at once — for a `deinit` that must destroy a
+    /// librdkafka object whose destroy call blocks (`rd_kafka_destroy` joins librdkafka's threads,
+    /// and closes an unclosed consumer first; `rd_kafka_mock_cluster_destroy` joins the mock
+    /// brokers' thread). The last reference to an object may be dropped anywhere, the cooperative
+    /// pool included, where a blocked thread stalls every task waiting for one (seen: 10 s in the
+    /// test suite). A thread rather than a dispatch queue: a destroy may block for seconds, and
+    /// concurrent dispatch queues share the global queues' threads.
+    ///
+    /// - Parameter name: the thread's name in `top -H`, gdb and `/proc`: at most 15 bytes, Linux's
+    ///   limit (a longer one is silently not set).
+    static func detach(named name: String, _ body: @escaping @Sendable () -> Void) {
+        // Named from inside: swift-corelibs-foundation ignores a name set before `start`.
+        let thread = Thread {
+            Thread.current.name = name
+            body()
+        }
+        thread.start()
     }
 }

@@ -59,9 +59,17 @@ final class RDKafkaClient: @unchecked Sendable {
     }
 
     deinit {
-        for topic in topics.withLock({ $0.values }) { rd_kafka_topic_destroy(topic.pointer) }
-        rd_kafka_destroy(handle)
-        retainedCallbacks.release()
+        // No other reference exists, so the handle is handed to a thread of its own for the
+        // blocking `rd_kafka_destroy` (see ``BlockingExecutor/detach(named:_:)``). The callback
+        // box outlives the handle: librdkafka may still log while it shuts down.
+        let topics = Array(topics.withLock { $0.values })
+        let handle = OpaquePointerBox(handle)
+        let callbacks = retainedCallbacks
+        BlockingExecutor.detach(named: "almanac.destroy") {
+            for topic in topics { rd_kafka_topic_destroy(topic.pointer) }
+            rd_kafka_destroy(handle.pointer)
+            callbacks.release()
+        }
     }
 
     /// The handle's `rd_kafka_topic_t` for `name`, created (with the handle's default topic

@@ -60,8 +60,11 @@ final class RDKafkaProducerThread: Sendable {
     init(client: RDKafkaClient, name: String) {
         self.client = client
         mainQueue = OpaquePointerBox(rd_kafka_queue_get_main(client.handle)!)
-        let thread = Thread { [self] in run() }
-        thread.name = name
+        // Named from inside: swift-corelibs-foundation ignores a name set before `start`.
+        let thread = Thread { [self] in
+            Thread.current.name = name
+            run()
+        }
         thread.start()
     }
 
