@@ -84,9 +84,7 @@ struct EstimateCommand: ParsableCommand {
                 throw InputError(description: "--usage is not a usage object (e.g. {\"emails\":1,\"sms\":0,\"ai\":[]}): \(error)")
             }
         }
-        if assumed.emails < 0 || assumed.sms < 0 || assumed.ai.contains(where: { $0.inputTokens < 0 || $0.outputTokens < 0 }) {
-            throw InputError(description: "--usage cannot be negative")
-        }
+        if let problem = Self.problem(of: assumed) { throw InputError(description: "--usage \(problem)") }
         let schedules = try loadPricing(pricing)
         let day = try localDate(zone: app.config.timeZone)
         let dateText = String(format: "%04d-%02d-%02d", day.year, day.month, day.day)
@@ -96,16 +94,17 @@ struct EstimateCommand: ParsableCommand {
                      "  job                      schedule            runs/day  runs/30d   credits/run  credits/day  credits/30d"]
         var totalDay = Millicredits.zero, total30 = Millicredits.zero
         for job in app.config.jobs {
-            let items = Pricer.lineItems(complexity: job.complexity, usage: assumed, table: table)
-            let perRun = items.reduce(Millicredits.zero) { $0 + $1.amount }
+            // Within RunUsage's limits and a validated table's prices a run's price fits (see
+            // Pricer); a day or 30 days of the largest runs may not.
+            let perRun = try Self.checked(Pricer.total(complexity: job.complexity, usage: assumed, table: table).map { ($0.rawValue, false) } ?? (0, true), job.name)
             var estimate = ScheduleEstimate(runsPerDay: 0, runsPer30Days: 0)
             if let text = job.schedule {
                 estimate = ScheduleEstimate(schedule: try compile(text, zone: app.config.timeZone), startingOn: day)
             }
-            let perDay = Millicredits(perRun.rawValue * Int64(estimate.runsPerDay))
-            let per30 = Millicredits(perRun.rawValue * Int64(estimate.runsPer30Days))
-            totalDay = totalDay + perDay
-            total30 = total30 + per30
+            let perDay = try Self.checked(perRun.rawValue.multipliedReportingOverflow(by: Int64(estimate.runsPerDay)), job.name)
+            let per30 = try Self.checked(perRun.rawValue.multipliedReportingOverflow(by: Int64(estimate.runsPer30Days)), job.name)
+            totalDay = try Self.checked(totalDay.rawValue.addingReportingOverflow(perDay.rawValue), "the total")
+            total30 = try Self.checked(total30.rawValue.addingReportingOverflow(per30.rawValue), "the total")
             rows.append(.object([
                 "job": .string(job.name), "schedule": job.schedule.map(JSONValue.string) ?? .null,
                 "runsPerDay": .int(Int64(estimate.runsPerDay)), "runsPer30Days": .int(Int64(estimate.runsPer30Days)),
@@ -122,6 +121,32 @@ struct EstimateCommand: ParsableCommand {
         } else {
             print(lines.joined(separator: "\n"))
         }
+    }
+
+    /// What is wrong with an assumed usage, or nil: the limits a worker takes a run's usage within
+    /// (``RunUsage/maximumQuantity``, ``RunUsage/maximumAIModels``), so that its price fits 64 bits.
+    static func problem(of usage: RunUsage) -> String? {
+        if usage.emails < 0 || usage.sms < 0 || usage.ai.contains(where: { $0.inputTokens < 0 || $0.outputTokens < 0 }) {
+            return "cannot be negative"
+        }
+        if usage.ai.count > RunUsage.maximumAIModels {
+            return "names \(usage.ai.count) AI models; a run reports at most \(RunUsage.maximumAIModels)"
+        }
+        let quantities = [("emails", usage.emails), ("sms", usage.sms)]
+            + usage.ai.flatMap { [("ai \($0.model) inputTokens", $0.inputTokens), ("ai \($0.model) outputTokens", $0.outputTokens)] }
+        if let (name, quantity) = quantities.first(where: { $0.1 > RunUsage.maximumQuantity }) {
+            return "\(name) \(quantity) is more than a run reports (at most \(RunUsage.maximumQuantity))"
+        }
+        return nil
+    }
+
+    /// The amount of a checked product or sum.
+    /// - Throws: ``InputError`` naming `what` when the amount passes 64-bit millicredits.
+    private static func checked(_ result: (partialValue: Int64, overflow: Bool), _ what: String) throws -> Millicredits {
+        guard !result.overflow else {
+            throw InputError(description: "\(what): the estimate passes 64-bit millicredits (\(Int64.max)); assume less usage per run")
+        }
+        return Millicredits(result.partialValue)
     }
 
     private func localDate(zone: String) throws -> (year: Int, month: Int, day: Int) {

@@ -43,6 +43,17 @@ import Testing
         #expect(report.errors.count == 1 && report.errors[0].contains("m input tokens"))
     }
 
+    @Test func usage_pastTheModelLimit_rejectsTheLine_butModelsAlreadyReportedStillAdd() {
+        var report = RunReport()
+        let models = (0..<RunReport.maximumAIModels).map { RunUsage.AITokens(model: "m\($0)", inputTokens: 1, outputTokens: 0) }
+        #expect(report.addUsage(RunUsage(ai: models)) == nil)
+        let one = RunUsage.AITokens(model: "one-more", inputTokens: 1, outputTokens: 0)
+        #expect(report.addUsage(RunUsage(ai: [models[0], one], emails: 1)) == "the run's AI models would exceed 100; line ignored")
+        #expect(report.usage.ai.count == RunReport.maximumAIModels && report.usage.emails == 0, "all or nothing")
+        #expect(report.addUsage(RunUsage(ai: [models[7]])) == nil)
+        #expect(report.usage.ai[7].inputTokens == 2)
+    }
+
     @Test func numbers_tooLargeForInt64_areNamed() {
         let report = RunReport(parsing: Array(#"{"type":"usage","emails":99999999999999999999}"#.utf8))
         #expect(report.usage.emails == 0 && report.errors.count == 1)

@@ -63,6 +63,25 @@ import Testing
         }
     }
 
+    /// A completion in the log that no worker wrote (kcat) may report usage past `RunUsage`'s
+    /// limits; recovering it must not trap on every restart.
+    @Test func derived_ofACompletionTooLargeToPrice_isTheRetryWithoutACharge() {
+        let usage = RunUsage(emails: Int64.max / 2, sms: Int64.max / 2)
+        var completion = RunRecord.completion(of: Self.trigger, executionId: "e1", result: Self.result(.failed), startedAt: Self.now,
+                                              finishedAt: Self.now, followUps: [], problems: [])
+        completion.usage = usage
+        let pricing = PricingSchedule([.standard])
+        #expect(!RunRecord.isPriceable(completion, complexity: 3, pricing: pricing, trigger: Self.trigger))
+        let events = RunRecord.derived(from: completion, trigger: Self.trigger, complexity: 3, pricing: pricing, retries: 2, retryBackoffSeconds: 10)
+        guard events.count == 1, case .jobTriggered(let retry) = events[0] else {
+            Issue.record("expected the retry alone, got \(events)")
+            return
+        }
+        #expect(retry.attempt == 2)
+        completion.usage = RunUsage(emails: RunUsage.maximumQuantity, sms: RunUsage.maximumQuantity)
+        #expect(RunRecord.isPriceable(completion, complexity: 3, pricing: pricing, trigger: Self.trigger))
+    }
+
     @Test func retryDelay_doublesPerAttempt_withJitterWithin20Percent() {
         for n in 0..<200 {
             let id = TriggerID("a/b/c@2026-03-02T13:\(n)Z")

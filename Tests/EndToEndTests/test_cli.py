@@ -54,6 +54,29 @@ def test_estimate_app_prices_each_job_with_the_pricing_table_and_assumed_usage(t
 def test_estimate_app_refuses_a_bad_usage_object():
     out = almanac("estimate", "--app", "examples/apps/support-queue.yaml", "--usage", "{\"emails\": -1}")
     assert out.returncode == 2
+    assert "--usage cannot be negative" in out.stderr
+
+
+def test_estimate_app_refuses_usage_no_run_reports_and_names_an_estimate_past_64_bits(tmp_path):
+    app = "examples/apps/support-queue.yaml"
+    huge = almanac("estimate", "--app", app, "--usage", json.dumps({"emails": 2**63 - 1}))
+    assert huge.returncode == 2, huge.stdout
+    assert "--usage emails 9223372036854775807 is more than a run reports (at most 1000000000000)" in huge.stderr
+    models = almanac("estimate", "--app", app, "--usage",
+                     json.dumps({"ai": [{"model": f"m{n}", "inputTokens": 1, "outputTokens": 1} for n in range(101)]}))
+    assert models.returncode == 2 and "names 101 AI models; a run reports at most 100" in models.stderr
+    # The largest run a worker takes at the largest prices: one run's price fits 64 bits (about
+    # 2 x 10^18 millicredits), a day of them every 5 minutes does not.
+    pricing = tmp_path / "pricing.json"
+    pricing.write_text(json.dumps({
+        "version": "most", "effectiveFrom": "2026-01-01T00:00:00Z", "baseByComplexity": [10**6] * 10,
+        "aiModels": {"m": {"inputPer1000": 10**6, "outputPer1000": 10**6}}, "defaultAIModel": "m",
+        "emailEach": 10**6, "smsEach": 10**6}))
+    most = almanac("estimate", "--app", app, "--date", "2026-03-02", "--pricing", str(pricing), "--usage",
+                   json.dumps({"emails": 10**12, "sms": 10**12}), "--json")
+    assert most.returncode == 2, most.stdout
+    assert "the estimate passes 64-bit millicredits (9223372036854775807); assume less usage per run" in most.stderr
+    assert "Traceback" not in most.stderr and "Fatal error" not in most.stderr
 
 
 def test_manual_triggers_are_runs_of_their_own_even_in_the_same_second(dev_factory, example_apps):

@@ -9,15 +9,17 @@ import Foundation
 /// {"type":"followUp","job":"import-batch","params":{"offset":500}}
 /// ```
 /// Usage lines add up (AI tokens per model). A line that is malformed, negative, or would take a
-/// total past ``maximumQuantity`` is rejected as a whole and recorded as an error of the run
-/// (named by line number); it never affects the worker. In-process handlers report through the
-/// same checks (``addUsage(_:)``, ``addFollowUp(_:)``).
+/// total past ``maximumQuantity`` or the distinct models past ``maximumAIModels`` is rejected as a
+/// whole and recorded as an error of the run (named by line number); it never affects the worker.
+/// In-process handlers report through the same checks (``addUsage(_:)``, ``addFollowUp(_:)``).
 public struct RunReport: Sendable {
     /// Report bytes read from a process; the rest is ignored.
     public static let maximumBytes = 4 << 20
     /// Upper bound of each usage total of a run (tokens per model and direction, emails, SMS): far
     /// above any real run, and low enough that pricing it cannot overflow 64-bit millicredits.
-    public static let maximumQuantity: Int64 = 1_000_000_000_000
+    public static let maximumQuantity = RunUsage.maximumQuantity
+    /// Upper bound of the distinct AI models of a run (see ``maximumQuantity``).
+    public static let maximumAIModels = RunUsage.maximumAIModels
     /// Follow-ups one run may queue.
     public static let maximumFollowUps = 1_000
 
@@ -78,10 +80,10 @@ public struct RunReport: Sendable {
         var next = usage
         func sum(_ a: Int64, _ b: Int64, _ what: String) throws(UsageOverflow) -> Int64 {
             let (total, overflow) = a.addingReportingOverflow(b)
-            guard !overflow, total <= Self.maximumQuantity else { throw UsageOverflow(what: what) }
+            guard !overflow, total <= Self.maximumQuantity else { throw UsageOverflow(what: what, limit: Self.maximumQuantity) }
             return total
         }
-        do {
+        do throws(UsageOverflow) {
             next.emails = try sum(next.emails, more.emails, "emails")
             next.sms = try sum(next.sms, more.sms, "sms")
             for tokens in more.ai {
@@ -89,12 +91,13 @@ public struct RunReport: Sendable {
                     next.ai[index].inputTokens = try sum(next.ai[index].inputTokens, tokens.inputTokens, "\(tokens.model) input tokens")
                     next.ai[index].outputTokens = try sum(next.ai[index].outputTokens, tokens.outputTokens, "\(tokens.model) output tokens")
                 } else {
+                    guard next.ai.count < Self.maximumAIModels else { throw UsageOverflow(what: "AI models", limit: Int64(Self.maximumAIModels)) }
                     next.ai.append(RunUsage.AITokens(model: tokens.model, inputTokens: try sum(0, tokens.inputTokens, "\(tokens.model) input tokens"),
                                                      outputTokens: try sum(0, tokens.outputTokens, "\(tokens.model) output tokens")))
                 }
             }
         } catch {
-            return "the run's \(error.what) would exceed \(Self.maximumQuantity); line ignored"
+            return "the run's \(error.what) would exceed \(error.limit); line ignored"
         }
         usage = next
         return nil
@@ -111,6 +114,7 @@ public struct RunReport: Sendable {
 
     private struct UsageOverflow: Error {
         var what: String
+        var limit: Int64
     }
 }
 

@@ -49,15 +49,22 @@ enum RunRecord {
 
     /// The charge (always: failed and timed-out runs pay too) and, after a failure with retries
     /// left, the next attempt's trigger. Deterministic: same inputs, same events.
+    ///
+    /// A completion whose usage cannot be priced in 64-bit millicredits gets no charge, where
+    /// `Pricer.charge` would trap. Only a completion no worker wrote can be one: workers keep usage
+    /// within `RunUsage`'s limits, and pricing files keep prices within
+    /// `PricingTable.maximumPrice`. ``isPriceable(_:complexity:pricing:trigger:)`` lets a caller
+    /// say so; `almanac audit verify` reports such a completion as `mispriced_charge`.
     /// - Parameters:
     ///   - complexity: the job's base credits, 1–10.
     ///   - retries: the job's `retries`.
     ///   - retryBackoffSeconds: backoff base in clock seconds; attempt n waits base × 2^(n-1), ±20 %.
     static func derived(from completion: JobCompleted, trigger: JobTriggered, complexity: Int, pricing: PricingSchedule,
                         retries: Int, retryBackoffSeconds: Double) -> [AlmanacEvent] {
-        var events: [AlmanacEvent] = [
-            .creditsCharged(Pricer.charge(for: completion, complexity: complexity, table: pricing.table(at: trigger.scheduledFor))),
-        ]
+        var events: [AlmanacEvent] = []
+        if isPriceable(completion, complexity: complexity, pricing: pricing, trigger: trigger) {
+            events.append(.creditsCharged(Pricer.charge(for: completion, complexity: complexity, table: pricing.table(at: trigger.scheduledFor))))
+        }
         if completion.status != .succeeded, trigger.attempt <= retries {
             let delay = retryDelay(of: trigger.triggerId, attempt: trigger.attempt, base: retryBackoffSeconds)
             events.append(.jobTriggered(JobTriggered(
@@ -66,6 +73,12 @@ enum RunRecord {
                 notBefore: completion.finishedAt.addingTimeInterval(delay))))
         }
         return events
+    }
+
+    /// Whether ``derived(from:trigger:complexity:pricing:retries:retryBackoffSeconds:)`` can price
+    /// `completion` (`Pricer.charge` would not pass 64-bit millicredits).
+    static func isPriceable(_ completion: JobCompleted, complexity: Int, pricing: PricingSchedule, trigger: JobTriggered) -> Bool {
+        Pricer.total(complexity: complexity, usage: completion.usage, table: pricing.table(at: trigger.scheduledFor)) != nil
     }
 
     /// Exponential backoff with jitter: `base × 2^(attempt-1) × (0.8 … 1.2)`, the jitter a hash of

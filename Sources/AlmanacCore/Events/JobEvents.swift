@@ -78,6 +78,14 @@ public struct RunUsage: Codable, Hashable, Sendable {
         self.sms = sms
     }
     public static let none = RunUsage()
+
+    /// Upper bound of each usage total of one run (tokens per model and direction, emails, SMS),
+    /// enforced where workers take usage in (`RunReport`, `almanac estimate --usage`): far above
+    /// any real run, and low enough that pricing a run cannot pass 64-bit millicredits (see
+    /// ``Pricer``).
+    public static let maximumQuantity: Int64 = 1_000_000_000_000
+    /// Upper bound of the distinct AI models one run reports (see ``maximumQuantity``).
+    public static let maximumAIModels = 100
 }
 
 /// `almanac.job.completed` (topic `executions`, key job key): a run finished.

@@ -1,6 +1,14 @@
 /// Prices runs (DESIGN.md §5 Billing): base credits of the job's complexity, plus AI tokens at the
 /// model's rate per 1,000, plus emails and SMS. Integer arithmetic throughout; a fractional
 /// millicredit rounds half up.
+///
+/// **No overflow within the limits.** With usage within ``RunUsage/maximumQuantity`` (10¹²) per
+/// total and ``RunUsage/maximumAIModels`` (100) models, and prices within
+/// ``PricingTable/maximumPrice`` (10⁶ millicredits), a line item is at most 10¹² × 10⁶ / 1000 + 1
+/// ≈ 10¹⁵ (tokens) or 10¹⁸ (emails, SMS), and a charge at most 10⁶ + 200 × 10¹⁵ + 2 × 10¹⁸
+/// ≈ 2.2 × 10¹⁸ millicredits, under `Int64.max` ≈ 9.2 × 10¹⁸. Usage outside the limits (a
+/// completion no worker wrote) may not be priceable: ``total(complexity:usage:table:)`` says so
+/// with `nil`, where ``charge(for:complexity:table:)`` traps.
 public enum Pricer {
     /// Line items for one run.
     public static func lineItems(complexity: Int, usage: RunUsage, table: PricingTable) -> [ChargeLineItem] {
@@ -31,6 +39,8 @@ public enum Pricer {
 
     /// The charge for a completed run. `chargeId = triggerId` (each attempt's trigger id, so a
     /// retry is a charge of its own: DESIGN.md §3, decision recorded in README "Billing events").
+    /// - Precondition: the charge fits 64-bit millicredits (``total(complexity:usage:table:)`` is
+    ///   not `nil`), as it always does within the limits above; traps otherwise.
     public static func charge(for completed: JobCompleted, complexity: Int, table: PricingTable) -> CreditsCharged {
         CreditsCharged(
             triggerId: completed.triggerId, account: completed.job.account, app: completed.job.app, job: completed.job.job,

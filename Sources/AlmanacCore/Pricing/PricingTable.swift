@@ -35,6 +35,12 @@ public struct PricingTable: Codable, Hashable, Sendable {
         self.smsEach = smsEach
     }
 
+    /// The largest price a table may hold (base, per 1,000 tokens, per email or SMS): 1,000,000
+    /// millicredits = 1,000 credits, far above any real price. With ``RunUsage/maximumQuantity``
+    /// and ``RunUsage/maximumAIModels`` it keeps every charge within 64-bit millicredits (see
+    /// ``Pricer``); `PricingSchedule.validate` refuses a larger one.
+    public static let maximumPrice = Millicredits(1_000_000)
+
     /// The platform's standard table: complexity N costs N credits; emails 0.1, SMS 1 credit.
     public static let standard = PricingTable(
         version: "2026-01-standard",

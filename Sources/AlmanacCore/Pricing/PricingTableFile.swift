@@ -155,13 +155,18 @@ extension PricingSchedule {
     }
 
     /// Checks the rules a schema cannot: at least one version; versions and `effectiveFrom`
-    /// instants unique; exactly 10 base prices (complexity 1…10); every amount non-negative;
-    /// `defaultAIModel` is one of `aiModels`.
+    /// instants unique; exactly 10 base prices (complexity 1…10); every amount from 0 to
+    /// ``PricingTable/maximumPrice``; `defaultAIModel` is one of `aiModels`.
     /// - Returns: all problems, by table index in file order (`[1].version`); empty when valid.
     public static func validate(_ tables: [PricingTable]) -> [ConfigError] {
         var problems: [ConfigError] = []
         func check(_ ok: Bool, _ field: String, _ reason: @autoclosure () -> String) {
             if !ok { problems.append(ConfigError(field: field, reason: reason())) }
+        }
+        func checkPrice(_ price: Millicredits, _ field: String) {
+            check(price >= .zero, field, "\(price.rawValue) is negative")
+            check(price <= PricingTable.maximumPrice, field,
+                  "\(price.rawValue) is more than the largest price, \(PricingTable.maximumPrice.rawValue) millicredits (1,000 credits)")
         }
         check(!tables.isEmpty, "(file)", "a pricing file needs at least one version")
         var versions: [String: Int] = [:]
@@ -183,18 +188,18 @@ extension PricingSchedule {
             check(table.baseByComplexity.count == 10, "\(at).baseByComplexity",
                   "needs exactly 10 prices (complexity 1-10), found \(table.baseByComplexity.count)")
             for (k, price) in table.baseByComplexity.enumerated() {
-                check(price >= .zero, "\(at).baseByComplexity[\(k)]", "\(price.rawValue) is negative")
+                checkPrice(price, "\(at).baseByComplexity[\(k)]")
             }
             for model in table.aiModels.keys.sorted() {
                 let rate = table.aiModels[model]!
                 check(!model.isEmpty, "\(at).aiModels", "a model name must not be empty")
-                check(rate.inputPer1000 >= .zero, "\(at).aiModels.\(model).inputPer1000", "\(rate.inputPer1000.rawValue) is negative")
-                check(rate.outputPer1000 >= .zero, "\(at).aiModels.\(model).outputPer1000", "\(rate.outputPer1000.rawValue) is negative")
+                checkPrice(rate.inputPer1000, "\(at).aiModels.\(model).inputPer1000")
+                checkPrice(rate.outputPer1000, "\(at).aiModels.\(model).outputPer1000")
             }
             check(table.aiModels[table.defaultAIModel] != nil, "\(at).defaultAIModel",
                   "\"\(table.defaultAIModel)\" is not one of aiModels (\(table.aiModels.keys.sorted().joined(separator: ", ")))")
-            check(table.emailEach >= .zero, "\(at).emailEach", "\(table.emailEach.rawValue) is negative")
-            check(table.smsEach >= .zero, "\(at).smsEach", "\(table.smsEach.rawValue) is negative")
+            checkPrice(table.emailEach, "\(at).emailEach")
+            checkPrice(table.smsEach, "\(at).smsEach")
         }
         return problems
     }

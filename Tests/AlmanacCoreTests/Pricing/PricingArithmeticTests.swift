@@ -123,6 +123,26 @@ import Testing
         }
     }
 
+    /// The bound `Pricer`'s doc proves: the largest usage a worker takes in, at the largest prices a
+    /// pricing file may hold, prices without passing 64 bits (and without a trap).
+    @Test func charge_ofTheLargestRunAtTheLargestPrices_fitsSixtyFourBits() {
+        let most = PricingTable.maximumPrice
+        let models = (0..<RunUsage.maximumAIModels).map { "model-\($0)" }
+        let table = PricingTable(version: "max", effectiveFrom: Date(timeIntervalSince1970: 0), baseByComplexity: Array(repeating: most, count: 10),
+                                 aiModels: Dictionary(uniqueKeysWithValues: models.map { ($0, PricingTable.AIRate(inputPer1000: most, outputPer1000: most)) }),
+                                 defaultAIModel: models[0], emailEach: most, smsEach: most)
+        #expect(PricingSchedule.validate([table]).isEmpty)
+        let q = RunUsage.maximumQuantity
+        let usage = RunUsage(ai: models.map { RunUsage.AITokens(model: $0, inputTokens: q, outputTokens: q) }, emails: q, sms: q)
+        let completed = JobCompleted(triggerId: TriggerID("t"), executionId: "e", job: JobKey(account: "a", app: "b", job: "c"),
+                                     status: .succeeded, attempt: 1, exitCode: 0, startedAt: Date(timeIntervalSince1970: 0),
+                                     finishedAt: Date(timeIntervalSince1970: 1), usage: usage)
+        let charge = Pricer.charge(for: completed, complexity: 10, table: table)
+        // 10⁶ base + 200 token items of 10¹² × 10⁶ / 1000 + emails and SMS at 10¹² × 10⁶ each.
+        #expect(charge.total.rawValue == 1_000_000 + 200 * 1_000_000_000_000_000 + 2 * 1_000_000_000_000_000_000)
+        #expect(Pricer.total(complexity: 10, usage: usage, table: table) == charge.total)
+    }
+
     @Test func charge_whenBuilt_totalsItsLineItemsAndUsesTheTriggerIdAsChargeId() {
         let job = JobKey(account: "acme", app: "clinic", job: "remind")
         let trigger = TriggerID.scheduled(job, at: Date(timeIntervalSince1970: 1_772_456_400)).retry(attempt: 2)
