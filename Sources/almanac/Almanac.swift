@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Kafka
 
 struct AlmanacCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -20,6 +21,15 @@ enum Main {
         // A job that exits without reading its stdin must not kill us with SIGPIPE (librdkafka's
         // advice too): writes then fail with EPIPE instead.
         signal(SIGPIPE, SIG_IGN)
+        let code = await run()
+        // The command's Kafka clients are released by now; their destroys run on threads of their
+        // own, which `exit` must not cut short (bounded: a broker gone for good cannot hold us).
+        await KafkaTeardown.finish(within: .seconds(10))
+        exit(code)
+    }
+
+    /// Runs the command line. - Returns: the exit code.
+    private static func run() async -> Int32 {
         do {
             var command = try AlmanacCommand.parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {
@@ -27,16 +37,17 @@ enum Main {
             } else {
                 try command.run()
             }
+            return 0
         } catch {
             let code = AlmanacCommand.exitCode(for: error)
             let message = AlmanacCommand.fullMessage(for: error)
             if code == .success {
                 if !message.isEmpty { print(message) }
-                exit(0)
+                return 0
             }
             if !message.isEmpty { FileHandle.standardError.write(Data((message + "\n").utf8)) }
-            if code == .validationFailure || error is InputError { exit(2) }
-            exit(code.rawValue == 0 ? 0 : (code.rawValue == 2 ? 2 : 1))
+            if code == .validationFailure || error is InputError { return 2 }
+            return code.rawValue == 0 ? 0 : (code.rawValue == 2 ? 2 : 1)
         }
     }
 }

@@ -84,7 +84,10 @@ struct EstimateCommand: ParsableCommand {
                 throw InputError(description: "--usage is not a usage object (e.g. {\"emails\":1,\"sms\":0,\"ai\":[]}): \(error)")
             }
         }
-        if let problem = Self.problem(of: assumed) { throw InputError(description: "--usage \(problem)") }
+        // The checks a worker applies to a run's report, so that a run's price fits 64 bits.
+        var checked = RunReport()
+        if let problem = checked.addUsage(assumed) { throw InputError(description: "--usage: \(problem)") }
+        assumed = checked.usage
         let schedules = try loadPricing(pricing)
         let day = try localDate(zone: app.config.timeZone)
         let dateText = String(format: "%04d-%02d-%02d", day.year, day.month, day.day)
@@ -96,7 +99,9 @@ struct EstimateCommand: ParsableCommand {
         for job in app.config.jobs {
             // Within RunUsage's limits and a validated table's prices a run's price fits (see
             // Pricer); a day or 30 days of the largest runs may not.
-            let perRun = try Self.checked(Pricer.total(complexity: job.complexity, usage: assumed, table: table).map { ($0.rawValue, false) } ?? (0, true), job.name)
+            guard let perRun = Pricer.total(complexity: job.complexity, usage: assumed, table: table) else {
+                throw InputError(description: "\(job.name): one run's price passes 64-bit millicredits (\(Int64.max)); assume less usage per run")
+            }
             var estimate = ScheduleEstimate(runsPerDay: 0, runsPer30Days: 0)
             if let text = job.schedule {
                 estimate = ScheduleEstimate(schedule: try compile(text, zone: app.config.timeZone), startingOn: day)
@@ -121,23 +126,6 @@ struct EstimateCommand: ParsableCommand {
         } else {
             print(lines.joined(separator: "\n"))
         }
-    }
-
-    /// What is wrong with an assumed usage, or nil: the limits a worker takes a run's usage within
-    /// (``RunUsage/maximumQuantity``, ``RunUsage/maximumAIModels``), so that its price fits 64 bits.
-    static func problem(of usage: RunUsage) -> String? {
-        if usage.emails < 0 || usage.sms < 0 || usage.ai.contains(where: { $0.inputTokens < 0 || $0.outputTokens < 0 }) {
-            return "cannot be negative"
-        }
-        if usage.ai.count > RunUsage.maximumAIModels {
-            return "names \(usage.ai.count) AI models; a run reports at most \(RunUsage.maximumAIModels)"
-        }
-        let quantities = [("emails", usage.emails), ("sms", usage.sms)]
-            + usage.ai.flatMap { [("ai \($0.model) inputTokens", $0.inputTokens), ("ai \($0.model) outputTokens", $0.outputTokens)] }
-        if let (name, quantity) = quantities.first(where: { $0.1 > RunUsage.maximumQuantity }) {
-            return "\(name) \(quantity) is more than a run reports (at most \(RunUsage.maximumQuantity))"
-        }
-        return nil
     }
 
     /// The amount of a checked product or sum.

@@ -54,17 +54,20 @@ def test_estimate_app_prices_each_job_with_the_pricing_table_and_assumed_usage(t
 def test_estimate_app_refuses_a_bad_usage_object():
     out = almanac("estimate", "--app", "examples/apps/support-queue.yaml", "--usage", "{\"emails\": -1}")
     assert out.returncode == 2
-    assert "--usage cannot be negative" in out.stderr
+    assert "--usage: usage cannot be negative" in out.stderr
 
 
 def test_estimate_app_refuses_usage_no_run_reports_and_names_an_estimate_past_64_bits(tmp_path):
     app = "examples/apps/support-queue.yaml"
     huge = almanac("estimate", "--app", app, "--usage", json.dumps({"emails": 2**63 - 1}))
     assert huge.returncode == 2, huge.stdout
-    assert "--usage emails 9223372036854775807 is more than a run reports (at most 1000000000000)" in huge.stderr
+    assert "--usage: the run's emails would exceed 1000000000000" in huge.stderr
+    twice = almanac("estimate", "--app", app, "--usage", json.dumps(
+        {"ai": [{"model": "m", "inputTokens": 10**12, "outputTokens": 0}, {"model": "m", "inputTokens": 1, "outputTokens": 0}]}))
+    assert twice.returncode == 2 and "--usage: the run's m input tokens would exceed 1000000000000" in twice.stderr
     models = almanac("estimate", "--app", app, "--usage",
                      json.dumps({"ai": [{"model": f"m{n}", "inputTokens": 1, "outputTokens": 1} for n in range(101)]}))
-    assert models.returncode == 2 and "names 101 AI models; a run reports at most 100" in models.stderr
+    assert models.returncode == 2 and "--usage: the run's AI models would exceed 100" in models.stderr
     # The largest run a worker takes at the largest prices: one run's price fits 64 bits (about
     # 2 x 10^18 millicredits), a day of them every 5 minutes does not.
     pricing = tmp_path / "pricing.json"

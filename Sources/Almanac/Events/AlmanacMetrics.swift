@@ -26,7 +26,7 @@ enum AlmanacMetrics {
         var skips: [SkipReason: Int] = [:]
         var runsInProgress = 0
         var completions: [RunStatus: [Int64]] = [:]
-        var millicredits: [String: Int] = [:]
+        var millicredits: [String: Millicredits] = [:]
         for event in events {
             counts[event.kind.ordinal] += 1
             switch event {
@@ -40,7 +40,8 @@ enum AlmanacMetrics {
                 runsInProgress -= 1
                 completions[completed.status, default: []].append(completed.durationMilliseconds)
             case .creditsCharged(let charge):
-                millicredits[charge.account, default: 0] += Int(charge.total.rawValue)
+                // Saturating: a batch of the largest charges the pricing limits allow passes 64 bits.
+                millicredits[charge.account] = (millicredits[charge.account] ?? .zero).addingSaturating(charge.total).sum
             default:
                 break
             }
@@ -59,7 +60,7 @@ enum AlmanacMetrics {
             for milliseconds in durations { timer.recordMilliseconds(milliseconds) }
         }
         for (account, total) in millicredits {
-            Counter(label: "almanac_credits_charged_millicredits_total", dimensions: [("account", account)]).increment(by: total)
+            Counter(label: "almanac_credits_charged_millicredits_total", dimensions: [("account", account)]).increment(by: Int(total.rawValue))
         }
         for kind in AlmanacEvent.Kind.allCases where counts[kind.ordinal] > 0 {
             Counter(label: "almanac_events_published_total", dimensions: [("type", kind.rawValue)]).increment(by: counts[kind.ordinal])

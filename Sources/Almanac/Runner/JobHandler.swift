@@ -84,8 +84,9 @@ public final class RunReporter: Sendable {
     public init() {}
 
     /// Meters usage for billing; adds up like report lines.
-    /// - Returns: the problem if the usage was refused (negative, or a total past
-    ///   ``RunReport/maximumQuantity``); it is also added to the run's `error`.
+    /// - Returns: the problem if the usage was refused (negative, a total past
+    ///   ``RunReport/maximumQuantity``, or a model past ``RunReport/maximumAIModels``); it is also
+    ///   added to the run's `error`.
     @discardableResult
     public func usage(ai: [RunUsage.AITokens] = [], emails: Int64 = 0, sms: Int64 = 0) -> String? {
         record { $0.addUsage(RunUsage(ai: ai, emails: emails, sms: sms)) }

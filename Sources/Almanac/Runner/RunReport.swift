@@ -97,7 +97,7 @@ public struct RunReport: Sendable {
                 }
             }
         } catch {
-            return "the run's \(error.what) would exceed \(error.limit); line ignored"
+            return "the run's \(error.what) would exceed \(error.limit)"
         }
         usage = next
         return nil

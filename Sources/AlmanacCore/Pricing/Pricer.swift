@@ -90,17 +90,18 @@ public enum Pricer {
         return (table.aiModels[table.defaultAIModel] ?? PricingTable.AIRate(inputPer1000: .zero, outputPer1000: .zero), false)
     }
 
-    /// `quantity × price / 1000` rounded half up; a product past 64 bits saturates at the limit.
-    /// Traps where rounding passes 64 bits (a product within 500 of the limit).
+    /// `quantity × price / 1000` rounded half up. Traps where the product or its rounding passes
+    /// 64 bits (never within the limits above).
     static func perThousand(_ quantity: Int64, _ price: Millicredits) -> Millicredits {
         Millicredits(roundedPerThousand(quantity, price)!)
     }
 
-    /// ``perThousand(_:_:)`` without its trap: `nil` where it traps.
+    /// ``perThousand(_:_:)`` without its trap: `nil` where it traps. (A product past 64 bits used
+    /// to saturate, which priced a hand-written completion at `Int64.max` when nothing else was
+    /// added to it, instead of calling it unpriceable.)
     private static func roundedPerThousand(_ quantity: Int64, _ price: Millicredits) -> Int64? {
         let (product, overflow) = quantity.multipliedReportingOverflow(by: price.rawValue)
-        if overflow { return Int64.max }
-        guard product <= Int64.max - 500 else { return nil }
+        guard !overflow, product <= Int64.max - 500 else { return nil }
         return (product + 500) / 1000
     }
 }

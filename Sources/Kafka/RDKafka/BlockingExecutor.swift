@@ -33,14 +33,36 @@ enum BlockingExecutor {
     /// test suite). A thread rather than a dispatch queue: a destroy may block for seconds, and
     /// concurrent dispatch queues share the global queues' threads.
     ///
+    /// A process waits for these before it exits (``KafkaTeardown/finish(within:)``).
+    ///
     /// - Parameter name: the thread's name in `top -H`, gdb and `/proc`: at most 15 bytes, Linux's
     ///   limit (a longer one is silently not set).
     static func detach(named name: String, _ body: @escaping @Sendable () -> Void) {
+        detached.enter()
         // Named from inside: swift-corelibs-foundation ignores a name set before `start`.
         let thread = Thread {
             Thread.current.name = name
             body()
+            detached.leave()
         }
         thread.start()
+    }
+
+    /// The ``detach(named:_:)`` bodies still running.
+    static let detached = DispatchGroup()
+}
+
+/// The end of a process that used Kafka clients.
+public enum KafkaTeardown {
+    /// Waits (off the cooperative pool) until the clients and embedded clusters released so far
+    /// are destroyed, or `timeout` passes. Call it before a process exits: their destroy calls run
+    /// on threads of their own, and `exit` would run atexit handlers (OpenSSL's cleanup, for a TLS
+    /// client) while a destroy still uses what they free.
+    /// - Returns: whether every destroy ended in time.
+    @discardableResult
+    public static func finish(within timeout: Duration) async -> Bool {
+        await BlockingExecutor.run(on: DispatchQueue(label: "almanac.kafka.teardown")) {
+            BlockingExecutor.detached.wait(timeout: .now() + .milliseconds(Int(timeout.milliseconds))) == .success
+        }
     }
 }

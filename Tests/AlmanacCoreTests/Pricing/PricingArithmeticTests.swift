@@ -143,6 +143,17 @@ import Testing
         #expect(Pricer.total(complexity: 10, usage: usage, table: table) == charge.total)
     }
 
+    /// Past the limits a token item's product may pass 64 bits: unpriceable (`nil`), even when
+    /// nothing else is added to it (a base price of 0), rather than priced at the limit.
+    @Test func total_whenATokenProductPassesSixtyFourBits_isNil_evenAlone() {
+        var table = PricingTable.standard
+        table.baseByComplexity = Array(repeating: .zero, count: 10)
+        let usage = RunUsage(ai: [.init(model: "gpt-4o", inputTokens: Int64.max / 1000, outputTokens: 0)])
+        #expect(Pricer.total(complexity: 1, usage: usage, table: table) == nil)
+        let fits = RunUsage(ai: [.init(model: "gpt-4o", inputTokens: Int64.max / 2500, outputTokens: 0)])
+        #expect(Pricer.total(complexity: 1, usage: fits, table: table) != nil)
+    }
+
     @Test func charge_whenBuilt_totalsItsLineItemsAndUsesTheTriggerIdAsChargeId() {
         let job = JobKey(account: "acme", app: "clinic", job: "remind")
         let trigger = TriggerID.scheduled(job, at: Date(timeIntervalSince1970: 1_772_456_400)).retry(attempt: 2)

@@ -29,6 +29,25 @@ import Testing
         #expect(today.runs[OperatorLedger.AppRef(account: "acme", app: "a")] == 1)
     }
 
+    /// Five of the largest charges the pricing limits allow (~2.2 × 10¹⁸ millicredits each) pass
+    /// 64 bits together: the day's totals stop at the limit instead of trapping the ledger's
+    /// service (which would trap again on every restart, replaying the day).
+    @Test func credits_whoseSumPassesSixtyFourBits_stopAtTheLimit() {
+        var ledger = OperatorLedger()
+        let largest = Millicredits(2_200_000_000_000_000_000)
+        for n in 1...6 {
+            let charge = CreditsCharged(triggerId: TriggerID("big\(n)"), account: "acme", app: n == 6 ? "b" : "a", job: "j", executionId: "e",
+                                        status: .succeeded, pricingVersion: "v1",
+                                        lineItems: [ChargeLineItem(item: "base", quantity: 1, unitPrice: largest, amount: largest)])
+            ledger.apply(EventEnvelope(source: "t", time: Self.at("2026-03-02T10:00:00Z"), event: .creditsCharged(charge)))
+        }
+        let today = ledger.credits(onDayOf: Self.at("2026-03-02T12:00:00Z"))
+        #expect(today.apps[OperatorLedger.AppRef(account: "acme", app: "a")] == Millicredits(Int64.max))
+        #expect(today.apps[OperatorLedger.AppRef(account: "acme", app: "b")] == largest)
+        #expect(today.accounts == ["acme": Millicredits(Int64.max)])
+        #expect(today.runs[OperatorLedger.AppRef(account: "acme", app: "a")] == 5)
+    }
+
     @Test func credits_areSplitByUTCDay_andOldDaysAreDropped() {
         var ledger = OperatorLedger()
         ledger.dayLimit = 2
