@@ -229,13 +229,17 @@ public final class KafkaConsumer: Sendable {
     }
 
     /// Leaves the group (revoking partitions through the rebalance handler) and closes the handle.
-    /// Bounded by librdkafka's own close; idempotent.
+    /// Then drops the rebalance and statistics handlers, which can no longer be called: a handler
+    /// that captures this consumer would otherwise keep it, and its librdkafka handle, alive for
+    /// good. Bounded by librdkafka's own close; idempotent.
     public func close() async {
         guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         let client = self.client
         await BlockingExecutor.run(on: queue) {
             _ = rd_kafka_consumer_close(client.handle)
         }
+        client.callbacks.setRebalanceHandler(nil)
+        client.callbacks.setStatisticsHandler(nil)
     }
 }
 
