@@ -99,8 +99,10 @@ struct AuditReplayBenchmark: AsyncParsableCommand {
         var audit: [Double] = []
         var decode: [Double] = []
         for rep in 0..<reps {
+            await Bench.settleKafka()
             let decodeCPU = Bench.cpuSeconds()
             decode.append(Double(events) / (try await decodeOnly(replay: replay, total: total)))
+            await Bench.settleKafka()
             let cpu = Bench.cpuSeconds()
             let began = Bench.nanoseconds()
             let log = try await replay.read()

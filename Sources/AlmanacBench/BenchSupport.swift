@@ -1,4 +1,5 @@
 import Foundation
+import Kafka
 
 #if canImport(Glibc)
 import Glibc
@@ -100,6 +101,13 @@ enum Bench {
         let sorted = values.sorted()
         let middle = sorted.count / 2
         return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+    }
+
+    /// Waits until the Kafka clients released so far are destroyed: their destroy calls run on
+    /// threads of their own (``KafkaTeardown``), and a timed section must not share the cores with
+    /// the last one's.
+    static func settleKafka() async {
+        if !(await KafkaTeardown.finish(within: .seconds(60))) { log("Kafka clients still being destroyed after 60 s") }
     }
 
     /// Writes progress to stderr (stdout is for results only).

@@ -76,7 +76,9 @@ struct ProjectorRebuildBenchmark: AsyncParsableCommand {
         var decode: [Double] = []
         for rep in 0..<reps {
             // Alternate sides so that machine noise hits both alike.
+            await Bench.settleKafka()
             decode.append(Double(events) / (try await decodeOnly(kafka: kafka, partitions: partitions, ends: ends)))
+            await Bench.settleKafka()
             let store = ProjectionStore()
             let projector = try ProjectorService(store: store, kafka: kafka, publisher: publisher, topics: topics,
                                                  clock: SystemWallClock(), logger: logger)
