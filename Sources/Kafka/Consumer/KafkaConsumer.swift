@@ -116,7 +116,8 @@ public final class KafkaConsumer: Sendable {
     /// that returns messages, or once the rebalance was served (``setRebalanceHandler(_:)``), not on
     /// a timer, which keeps restarting the rebalance — for the partitions still assigned. Under
     /// `cooperative-sticky` (``KafkaConsumerConfiguration/assignmentStrategy``) a member keeps its
-    /// partitions through a rebalance, so nothing is read twice; under the eager strategies every
+    /// partitions through a rebalance, so nothing is read twice (but see `ILLEGAL_GENERATION`
+    /// below); under the eager strategies every
     /// partition is revoked, and messages processed since the last successful commit are read
     /// again by their next owner when the broker refused that commit (librdkafka's mock cluster
     /// refuses commits for the whole rebalance; Kafka brokers accept them until the new generation
@@ -130,7 +131,9 @@ public final class KafkaConsumer: Sendable {
     /// - Throws: ``KafkaError/Code/commit`` with the broker's or librdkafka's code
     ///   (``KafkaError/rdKafkaCode``), for the request or the first failed partition — e.g.
     ///   `REBALANCE_IN_PROGRESS` (retriable), `ILLEGAL_GENERATION` / `UNKNOWN_MEMBER_ID` after this
-    ///   member lost its partitions, `COORDINATOR_NOT_AVAILABLE` (retriable) while the coordinator
+    ///   member lost its partitions (librdkafka before 2.10 also drops the whole assignment when a
+    ///   commit sent during a cooperative rebalance gets `ILLEGAL_GENERATION`:
+    ///   confluentinc/librdkafka#4059), `COORDINATOR_NOT_AVAILABLE` (retriable) while the coordinator
     ///   moves; ``KafkaError/Code/timedOut`` (retriable) if no answer came within `timeout`.
     public func commit(_ offsets: [KafkaTopicPartition: Int64], synchronous: Bool = true, timeout: Duration = .seconds(10)) async throws {
         guard !offsets.isEmpty else { return }
