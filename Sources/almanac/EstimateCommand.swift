@@ -70,24 +70,13 @@ struct EstimateCommand: ParsableCommand {
         let loaded = AppFileLoader.load(path: file)
         if !loaded.errors.isEmpty { throw InputError(description: loaded.errors.map(\.description).joined(separator: "\n")) }
         guard let app = loaded.apps.first else { throw InputError(description: "\(file): no app") }
-        var assumed = RunUsage.none
-        if let usage {
-            struct AssumedUsage: Decodable {
-                var emails: Int64?
-                var sms: Int64?
-                var ai: [RunUsage.AITokens]?
-            }
-            do {
-                let given = try JSONDecoder().decode(AssumedUsage.self, from: Data(usage.utf8))
-                assumed = RunUsage(ai: given.ai ?? [], emails: given.emails ?? 0, sms: given.sms ?? 0)
-            } catch {
-                throw InputError(description: "--usage is not a usage object (e.g. {\"emails\":1,\"sms\":0,\"ai\":[]}): \(error)")
-            }
-        }
-        // The checks a worker applies to a run's report, so that a run's price fits 64 bits.
+        // The checks a worker applies to a run's report (keys, types, limits), so that a run's
+        // price fits 64 bits.
         var checked = RunReport()
-        if let problem = checked.addUsage(assumed) { throw InputError(description: "--usage: \(problem)") }
-        assumed = checked.usage
+        if let usage, let problem = checked.addUsage(json: Array(usage.utf8)) {
+            throw InputError(description: "--usage: \(problem); e.g. {\"emails\":1,\"sms\":0,\"ai\":[{\"model\":\"gpt-4o-mini\",\"inputTokens\":800,\"outputTokens\":60}]}")
+        }
+        let assumed = checked.usage
         let schedules = try loadPricing(pricing)
         let day = try localDate(zone: app.config.timeZone)
         let dateText = String(format: "%04d-%02d-%02d", day.year, day.month, day.day)
@@ -143,6 +132,10 @@ struct EstimateCommand: ParsableCommand {
             let parts = date.split(separator: "-").compactMap { Int($0) }
             guard parts.count == 3, date.count == 10, RFC3339.parse("\(date)T12:00:00Z") != nil else {
                 throw InputError(description: "--date \"\(date)\" is not a date YYYY-MM-DD")
+            }
+            // The calendar answers from 1970 (its epoch) to 2200; an estimate outside would count 0.
+            guard (1970...2199).contains(parts[0]) else {
+                throw InputError(description: "--date \"\(date)\": estimates cover 1970-01-01 to 2199-12-31")
             }
             day = (parts[0], parts[1], parts[2])
         } else {

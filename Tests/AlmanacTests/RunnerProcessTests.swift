@@ -55,6 +55,15 @@ import Testing
         #expect(ContinuousClock.now - start < .seconds(25))
     }
 
+    @Test func run_whenTheReportPassesItsLimit_readsTheWholeLinesBeforeIt_andSaysSo() async {
+        // 5,000,000 bytes of 28-byte usage lines; the first 4 MiB hold 149,796 whole lines.
+        let result = await Self.runner.run(Self.request(#"yes '{"type":"usage","emails":1}' | head -c 5000000 >&3"#))
+        #expect(result.status == .succeeded)
+        #expect(result.usage.emails == Int64(RunReport.maximumBytes / 28))
+        #expect(result.error == "the report passed \(RunReport.maximumBytes) bytes: lines from \(RunReport.maximumBytes / 28 + 1) on were not read",
+                "\(result.error ?? "")")
+    }
+
     @Test func run_whenCancelledAfterTheJobExited_keepsItsResult() async {
         let runner = Self.runner
         let task = Task { await runner.run(Self.request("true")) }

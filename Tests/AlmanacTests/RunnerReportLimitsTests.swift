@@ -54,6 +54,36 @@ import Testing
         #expect(report.usage.ai[7].inputTokens == 2)
     }
 
+    /// A misspelt key would meter nothing without a word: the line is refused, naming it.
+    @Test func lines_withAnUnknownKey_areRefusedNamingIt_andTheRestStand() {
+        let text = """
+            {"type":"usage","email":7}
+            {"type":"followUp","job":"j","param":{}}
+            {"type":"usage","emails":2,"ai":[]}
+            """
+        let report = RunReport(parsing: Array(text.utf8))
+        #expect(report.usage.emails == 2 && report.followUps.isEmpty)
+        #expect(report.errors == ["report line 1: unknown key \"email\" in a usage line (expected ai, emails, sms)",
+                                  "report line 2: unknown key \"param\" in a followUp line (expected job, params)"])
+        var object = RunReport()
+        #expect(object.addUsage(json: Array(#"{"emails":1,"sms":2}"#.utf8)) == nil && object.usage == RunUsage(emails: 1, sms: 2))
+        #expect(object.addUsage(json: Array(#"{"SMS":3}"#.utf8)) == "unknown key \"SMS\" (expected ai, emails, sms)")
+        #expect(object.addUsage(json: Array(#"{"type":"usage","sms":3}"#.utf8))?.contains("unknown key \"type\"") == true)
+    }
+
+    /// A report cut off at ``RunReport/maximumBytes``: the line cut in two is not read, and the run's
+    /// error says where reading stopped (not "invalid JSON" for the cut line).
+    @Test func report_cutOffAtTheLimit_readsTheWholeLinesAndSaysWhereItStopped() {
+        let line = Array(#"{"type":"usage","emails":1}"#.utf8) + [10]
+        var bytes: [UInt8] = []
+        while bytes.count < RunReport.maximumBytes { bytes += line }
+        bytes = Array(bytes.prefix(RunReport.maximumBytes))
+        let whole = RunReport.maximumBytes / line.count
+        let report = RunReport(parsing: bytes, cutOff: true)
+        #expect(report.usage.emails == Int64(whole))
+        #expect(report.errors == ["the report passed \(RunReport.maximumBytes) bytes: lines from \(whole + 1) on were not read"])
+    }
+
     @Test func numbers_tooLargeForInt64_areNamed() {
         let report = RunReport(parsing: Array(#"{"type":"usage","emails":99999999999999999999}"#.utf8))
         #expect(report.usage.emails == 0 && report.errors.count == 1)

@@ -55,6 +55,17 @@ def test_estimate_app_refuses_a_bad_usage_object():
     out = almanac("estimate", "--app", "examples/apps/support-queue.yaml", "--usage", "{\"emails\": -1}")
     assert out.returncode == 2
     assert "--usage: usage cannot be negative" in out.stderr
+    typo = almanac("estimate", "--app", "examples/apps/support-queue.yaml", "--usage", "{\"email\": 5}")
+    assert typo.returncode == 2 and '--usage: unknown key "email" (expected ai, emails, sms)' in typo.stderr
+
+
+def test_estimate_refuses_dates_the_calendar_does_not_have():
+    for date, reason in (("2026-02-30", "is not a date YYYY-MM-DD"), ("2026-04-31", "is not a date YYYY-MM-DD"),
+                         ("1800-06-01", "estimates cover 1970-01-01 to 2199-12-31")):
+        out = almanac("estimate", "*:*", "--date", date)
+        assert out.returncode == 2 and reason in out.stderr, (date, out.stdout, out.stderr)
+    leap = json.loads(almanac("estimate", "*:00", "--date", "2028-02-29", "--json").stdout)
+    assert leap["runsPerDay"] == 24
 
 
 def test_estimate_app_refuses_usage_no_run_reports_and_names_an_estimate_past_64_bits(tmp_path):

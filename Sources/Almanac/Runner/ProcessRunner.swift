@@ -150,6 +150,7 @@ public struct ProcessRunner: JobRunner {
         var stdout = TailBuffer(limit: tailLimit)
         var stderr = TailBuffer(limit: tailLimit)
         var report: [UInt8] = []
+        var reportCutOff = false
         var open: [Int32: Int] = [pipes[1][0]: 1, pipes[2][0]: 2, pipes[3][0]: 3]
         var stdinFD: Int32? = pipes[0][1]
         var written = 0
@@ -231,7 +232,10 @@ public struct ProcessRunner: JobRunner {
                     switch open[entry.fd] {
                     case 1: stdout.append(buffer[0..<n])
                     case 2: stderr.append(buffer[0..<n])
-                    default: if report.count < RunReport.maximumBytes { report += buffer[0..<n] }
+                    default:
+                        let room = RunReport.maximumBytes - report.count
+                        report += buffer[0..<min(n, max(room, 0))]
+                        if n > room { reportCutOff = true }
                     }
                 } else if n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN) {
                     close(entry.fd)
@@ -246,7 +250,7 @@ public struct ProcessRunner: JobRunner {
             while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         }
 
-        let parsed = RunReport(parsing: report)
+        let parsed = RunReport(parsing: report, cutOff: reportCutOff)
         let exited = (status & 0x7f) == 0
         let exitCode: Int32? = exited ? (status >> 8) & 0xff : nil
         let signal = status & 0x7f

@@ -30,12 +30,19 @@ public struct RunReport: Sendable {
     public init() {}
 
     /// Parses the whole report stream.
-    public init(parsing bytes: [UInt8]) {
+    /// - Parameter cutOff: the job wrote more than ``maximumBytes`` and `bytes` are the first
+    ///   ``maximumBytes``: the line cut in two is not read, and an error says where reading stopped.
+    public init(parsing bytes: [UInt8], cutOff: Bool = false) {
+        var bytes = bytes[...]
+        if cutOff { bytes = bytes[..<(bytes.lastIndex(of: UInt8(ascii: "\n")) ?? bytes.startIndex)] }
         var lineNumber = 0
         for line in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
             lineNumber += 1
             if line.allSatisfy({ $0 == 32 || $0 == 9 || $0 == 13 }) { continue }
             if let problem = add(Array(line)) { errors.append("report line \(lineNumber): \(problem)") }
+        }
+        if cutOff {
+            errors.append("the report passed \(Self.maximumBytes) bytes: lines from \(lineNumber + 1) on were not read")
         }
     }
 
@@ -46,6 +53,26 @@ public struct RunReport: Sendable {
         var sms: Int64?
         var job: String?
         var params: JSONValue?
+
+        enum CodingKeys: String, CodingKey { case type, ai, emails, sms, job, params }
+
+        /// The keys each type of line may have: a misspelt one (`"email"`) would otherwise meter
+        /// nothing without a word.
+        static let keys: [String: Set<CodingKeys>] = ["usage": [.type, .ai, .emails, .sms], "followUp": [.type, .job, .params]]
+    }
+
+    /// The keys of a JSON object.
+    private struct KeyList: Decodable {
+        var keys: [String]
+        init(from decoder: any Decoder) throws { keys = try decoder.container(keyedBy: AnyKey.self).allKeys.map(\.stringValue) }
+    }
+
+    /// Any key of a JSON object, to list them all.
+    private struct AnyKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
     }
 
     /// Adds one line; returns what is wrong with it, or nil.
@@ -53,6 +80,11 @@ public struct RunReport: Sendable {
         let line: Line
         do {
             line = try JSONDecoder().decode(Line.self, from: Data(bytes))
+            if let allowed = Line.keys[line.type],
+               let unknown = try JSONDecoder().decode(KeyList.self, from: Data(bytes)).keys.first(where: { Line.CodingKeys(stringValue: $0).map { !allowed.contains($0) } ?? true }) {
+                let expected = allowed.subtracting([.type]).map(\.stringValue).sorted().joined(separator: ", ")
+                return "unknown key \"\(unknown)\" in a \(line.type) line (expected \(expected))"
+            }
         } catch let error as DecodingError {
             return "not a valid report object (\(EventCodec.describeForReport(error)))"
         } catch {
@@ -66,6 +98,29 @@ public struct RunReport: Sendable {
             return addFollowUp(FollowUpRequest(job: job, params: line.params))
         default:
             return "unknown type \"\(line.type)\" (expected usage or followUp)"
+        }
+    }
+
+    /// Adds a usage object given as JSON — a usage line without its `type`, as
+    /// `almanac estimate --usage` takes it: `{"emails":N,"sms":N,"ai":[{"model":…,"inputTokens":N,
+    /// "outputTokens":N}]}` — with a line's checks (keys, types, limits); returns what is wrong
+    /// with it, or nil.
+    public mutating func addUsage(json bytes: [UInt8]) -> String? {
+        struct UsageObject: Decodable {
+            var ai: [RunUsage.AITokens]?
+            var emails: Int64?
+            var sms: Int64?
+        }
+        do {
+            let object = try JSONDecoder().decode(UsageObject.self, from: Data(bytes))
+            if let unknown = try JSONDecoder().decode(KeyList.self, from: Data(bytes)).keys.first(where: { !["ai", "emails", "sms"].contains($0) }) {
+                return "unknown key \"\(unknown)\" (expected ai, emails, sms)"
+            }
+            return addUsage(RunUsage(ai: object.ai ?? [], emails: object.emails ?? 0, sms: object.sms ?? 0))
+        } catch let error as DecodingError {
+            return "not a usage object (\(EventCodec.describeForReport(error)))"
+        } catch {
+            return "not valid JSON"
         }
     }
 

@@ -49,6 +49,16 @@ public enum RFC3339 {
         return text.withUTF8 { parse($0) }
     }
 
+    /// Days of `month` (1-12) in the proleptic Gregorian `year`: RFC 3339 §5.7 refuses
+    /// `2026-02-30` rather than rolling it over to March.
+    static func daysInMonth(_ year: Int64, _ month: Int64) -> Int64 {
+        switch month {
+        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
+    }
+
     /// ``parse(_:)-(String)`` over the text's UTF-8 bytes (no `String` needed; the event decoder's form).
     public static func parse(_ b: UnsafeBufferPointer<UInt8>) -> Date? {
         func num(_ i: Int, _ n: Int) -> Int64? {
@@ -62,7 +72,7 @@ public enum RFC3339 {
         }
         guard b.count >= 17, let y = num(0, 4), b[4] == 45, let mo = num(5, 2), b[7] == 45, let d = num(8, 2),
               b[10] == 84 || b[10] == 116 || b[10] == 32, let h = num(11, 2), b[13] == 58, let mi = num(14, 2),
-              (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60 else { return nil }
+              (1...12).contains(mo), (1...daysInMonth(y, mo)).contains(d), h < 24, mi < 60 else { return nil }
         var i = 16
         var sec: Int64 = 0
         var fraction = 0.0

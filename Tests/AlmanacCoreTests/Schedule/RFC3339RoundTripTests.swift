@@ -20,6 +20,19 @@ struct RFC3339RoundTripTests {
         #expect(mismatches.isEmpty, "\(mismatches.count) instants moved, e.g. \(mismatches.prefix(5))")
     }
 
+    /// RFC 3339 §5.7: a day past its month's length is refused, not rolled over into the next month.
+    @Test func parse_refusesDaysTheMonthDoesNotHave_andKnowsLeapYears() {
+        for text in ["2026-02-29T12:00:00Z", "2026-02-30T12:00:00Z", "2026-04-31T12:00:00Z", "2026-06-31T00:00:00Z",
+                     "2026-09-31T00:00:00Z", "2026-11-31T00:00:00Z", "1900-02-29T00:00:00Z", "2100-02-29T00:00:00Z"] {
+            #expect(RFC3339.parse(text) == nil, "\(text)")
+        }
+        for text in ["2024-02-29T12:00:00Z", "2000-02-29T00:00:00Z", "2026-01-31T00:00:00Z", "2026-12-31T23:59:59Z",
+                     "2026-04-30T00:00:00Z", "2026-02-28T00:00:00-05:00"] {
+            #expect(RFC3339.parse(text) != nil, "\(text)")
+        }
+        #expect(RFC3339.parse("2024-02-29T12:00:00Z").map(RFC3339.utcMilliseconds) == "2024-02-29T12:00:00.000Z")
+    }
+
     @Test func epochMilliseconds_roundsSubMillisecondInstantsDown() {
         #expect(RFC3339.epochMilliseconds(Date(timeIntervalSince1970: 1.0006)) == 1000)
         #expect(RFC3339.epochMilliseconds(Date(timeIntervalSince1970: 1.9999)) == 1999)
