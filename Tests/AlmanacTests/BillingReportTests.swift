@@ -223,6 +223,35 @@ import Testing
         #expect(schedule.tables[0].baseByComplexity[0] == Millicredits(1000))
     }
 
+    /// YAML 1.1 reads `0777` as octal 511, `1:00` as 60, `0x10` as 16: an amount written so is
+    /// refused, naming the field, instead of changing without a word. Quoted text stays text (and
+    /// is refused as not an integer); `1_000` reads as meant.
+    @Test func parseYAML_whenAnAmountIsNotWrittenInDecimal_refusesItNamingTheField() throws {
+        func table(email: String, base0: String = "1000") -> String {
+            """
+            - version: "0777"
+              effectiveFrom: 2026-01-01T00:00:00Z
+              baseByComplexity: [\(base0), 2000, 3000, 4000, 5000, 6000, 7000, 8000, 9000, 10000]
+              aiModels: {gpt-4o: {inputPer1000: 2500, outputPer1000: 10000}}
+              defaultAIModel: gpt-4o
+              emailEach: \(email)
+              smsEach: 1000
+            """
+        }
+        for (email, base0, field) in [("0777", "1000", "[0].emailEach"), ("1:00", "1000", "[0].emailEach"), ("0x10", "1000", "[0].emailEach"),
+                                      ("0b101", "1000", "[0].emailEach"), ("100", "01000", "[0].baseByComplexity[0]")] {
+            do {
+                _ = try PricingLoader.parseYAML(table(email: email, base0: base0), source: "p.yaml")
+                Issue.record("\(email) / \(base0) was accepted")
+            } catch {
+                #expect(error.description.hasPrefix("pricing file p.yaml: \(field): "), "\(error)")
+                #expect(error.description.contains("is not a decimal number"), "\(error)")
+            }
+        }
+        let schedule = try PricingLoader.parseYAML(table(email: "1_000"))
+        #expect(schedule.tables[0].emailEach == Millicredits(1000) && schedule.tables[0].version == "0777")
+    }
+
     @Test func load_whenFileMissing_saysSo() {
         #expect(throws: PricingFileError.self) { try PricingLoader.load(file: "/nonexistent/pricing.yaml") }
     }

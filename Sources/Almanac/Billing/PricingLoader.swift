@@ -34,6 +34,9 @@ public enum PricingLoader {
         } catch {
             throw PricingFileError(source: source, problems: [ConfigError(field: "(file)", reason: "not valid YAML: \(error)")])
         }
+        if let problem = YAMLNumberForms.firstProblem(in: text, numericKeys: YAMLNumberForms.pricingAmounts) {
+            throw PricingFileError(source: source, problems: [problem])
+        }
         return try PricingSchedule(validating: file.tables, source: source)
     }
 }
