@@ -63,9 +63,7 @@ public struct BillingReport: Sendable {
         public init() {}
         mutating func add(_ amount: Millicredits) {
             charges += 1
-            let (sum, saturated) = millicredits.addingSaturating(amount)
-            millicredits = sum
-            if saturated { self.saturated = true }
+            if millicredits.addSaturating(amount) { saturated = true }
         }
 
         private enum CodingKeys: String, CodingKey {

@@ -38,9 +38,7 @@ public struct RunSummary: Sendable {
             endedTriggers.insert(e.triggerId)
             openTriggers.remove(e.triggerId)
         case .creditsCharged(let e):
-            if chargeIDs.insert(e.chargeId).inserted {
-                creditsByAccount[e.account, default: .zero] = creditsByAccount[e.account, default: .zero].addingSaturating(e.total).sum
-            }
+            if chargeIDs.insert(e.chargeId).inserted { creditsByAccount[e.account, default: .zero].addSaturating(e.total) }
         case .eventRejected:
             rejected += 1
         default:

@@ -41,7 +41,7 @@ enum AlmanacMetrics {
                 completions[completed.status, default: []].append(completed.durationMilliseconds)
             case .creditsCharged(let charge):
                 // Saturating: a batch of the largest charges the pricing limits allow passes 64 bits.
-                millicredits[charge.account] = (millicredits[charge.account] ?? .zero).addingSaturating(charge.total).sum
+                millicredits[charge.account, default: .zero].addSaturating(charge.total)
             default:
                 break
             }

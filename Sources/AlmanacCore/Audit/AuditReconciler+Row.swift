@@ -59,7 +59,7 @@ extension AuditReconciler {
             }
             if !charges.isEmpty {
                 // The row shows the sum up to the 64-bit limit; the billing identity reports the break.
-                charged = charged.addingSaturating(charges[0].event.total).sum
+                charged.addSaturating(charges[0].event.total)
                 if completions.isEmpty {
                     finding(.chargeWithoutCompletion, id, "credits.charged at \(charges[0].position) (\(charges[0].event.total) credits) but no job.completed")
                 }

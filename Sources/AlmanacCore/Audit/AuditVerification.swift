@@ -23,24 +23,18 @@ public struct AuditVerification: Sendable {
         /// Adds the counts and sums of another part of the same verification.
         mutating func add(_ other: Billing) {
             charges += other.charges
-            charged = Self.sum(charged, other.charged, &holds)
+            if charged.addSaturating(other.charged) { holds = false }
             duplicateCopies += other.duplicateCopies
             completions += other.completions
-            priced = Self.sum(priced, other.priced, &holds)
+            if priced.addSaturating(other.priced) { holds = false }
             unpriced += other.unpriced
             holds = holds && other.holds
         }
 
-        /// `a + b`, or the 64-bit limit it passed, which clears `holds`: an audit adds up what the
-        /// log claims, and a crafted event must not crash it.
-        static func sum(_ a: Millicredits, _ b: Millicredits, _ holds: inout Bool) -> Millicredits {
-            let (sum, saturated) = a.addingSaturating(b)
-            if saturated { holds = false }
-            return sum
-        }
-
-        mutating func addCharged(_ amount: Millicredits) { charged = Self.sum(charged, amount, &holds) }
-        mutating func addPriced(_ amount: Millicredits) { priced = Self.sum(priced, amount, &holds) }
+        // A sum past the 64-bit limit stops there and clears `holds`: an audit adds up what the
+        // log claims, and a crafted event must not crash it.
+        mutating func addCharged(_ amount: Millicredits) { if charged.addSaturating(amount) { holds = false } }
+        mutating func addPriced(_ amount: Millicredits) { if priced.addSaturating(amount) { holds = false } }
     }
 
     public var from: Date

@@ -76,12 +76,15 @@ public struct Millicredits: Hashable, Sendable, Codable, Comparable, AdditiveAri
         try container.encode(rawValue)
     }
     public static var zero: Millicredits { Millicredits(0) }
-    /// `self + other`, or the 64-bit limit the sum passed (`saturated`), where `+` traps: for
-    /// sums of amounts read from a log, which events published by hand could take past anything
-    /// a worker charges (audits, billing reports, `almanac dev`'s summary).
-    public func addingSaturating(_ other: Millicredits) -> (sum: Millicredits, saturated: Bool) {
+    /// Adds `other`, or stops at the 64-bit limit the sum passed, where `+=` traps: for sums of
+    /// amounts read from a log, which events published by hand could take past anything a worker
+    /// charges (audits, billing reports, the operator ledger, `almanac dev`'s summary).
+    /// - Returns: whether the sum stopped at the limit.
+    @discardableResult
+    public mutating func addSaturating(_ other: Millicredits) -> Bool {
         let (sum, overflow) = rawValue.addingReportingOverflow(other.rawValue)
-        return overflow ? (Millicredits(other.rawValue > 0 ? .max : .min), true) : (Millicredits(sum), false)
+        rawValue = overflow ? (other.rawValue > 0 ? .max : .min) : sum
+        return overflow
     }
     public static func + (lhs: Millicredits, rhs: Millicredits) -> Millicredits { Millicredits(lhs.rawValue + rhs.rawValue) }
     public static func - (lhs: Millicredits, rhs: Millicredits) -> Millicredits { Millicredits(lhs.rawValue - rhs.rawValue) }

@@ -36,7 +36,7 @@ public struct OperatorLedger: Sendable {
 
         /// Millicredits per account: the sum of its apps.
         public var accounts: [String: Millicredits] {
-            apps.reduce(into: [:]) { $0[$1.key.account] = ($0[$1.key.account] ?? .zero).addingSaturating($1.value).sum }
+            apps.reduce(into: [:]) { $0[$1.key.account, default: .zero].addSaturating($1.value) }
         }
     }
 
@@ -72,7 +72,7 @@ public struct OperatorLedger: Sendable {
             if let oldest = days.keys.min(), days.count >= dayLimit, day < oldest { return false }
             let ref = AppRef(account: charge.account, app: charge.app)
             // Saturating: a charge published by hand may hold any 64-bit amount.
-            days[day, default: DayTotals()].apps[ref, default: .zero] = (days[day]?.apps[ref] ?? .zero).addingSaturating(charge.total).sum
+            days[day, default: DayTotals()].apps[ref, default: .zero].addSaturating(charge.total)
             days[day]!.runs[ref, default: 0] += 1
             days[day]!.chargeIds.insert(charge.chargeId)
             while days.count > dayLimit, let oldest = days.keys.min() { days.removeValue(forKey: oldest) }

@@ -43,7 +43,7 @@ public struct OperatorViewBuilder: Sendable {
         return apps.keys.sorted().map { account in
             let refs = today.apps.keys.filter { $0.account == account }
             return AccountView(account: account, apps: apps[account]!.sorted(),
-                               creditsToday: Self.credits(refs.reduce(.zero) { $0.addingSaturating(today.apps[$1]!).sum },
+                               creditsToday: Self.credits(refs.reduce(into: .zero) { $0.addSaturating(today.apps[$1]!) },
                                                           runs: refs.reduce(0) { $0 + (today.runs[$1] ?? 0) }))
         }
     }
