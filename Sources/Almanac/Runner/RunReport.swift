@@ -56,23 +56,47 @@ public struct RunReport: Sendable {
 
         enum CodingKeys: String, CodingKey { case type, ai, emails, sms, job, params }
 
-        /// The keys each type of line may have: a misspelt one (`"email"`) would otherwise meter
-        /// nothing without a word.
-        static let keys: [String: Set<CodingKeys>] = ["usage": [.type, .ai, .emails, .sms], "followUp": [.type, .job, .params]]
+        /// The keys each type of line may have besides `type`: a misspelt one (`"email"`) would
+        /// otherwise meter nothing without a word.
+        static let keys: [String: [String]] = ["usage": ["ai", "emails", "sms"], "followUp": ["job", "params"]]
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            type = try c.decode(String.self, forKey: .type)
+            ai = try c.decodeIfPresent([RunUsage.AITokens].self, forKey: .ai)
+            emails = try c.decodeIfPresent(Int64.self, forKey: .emails)
+            sms = try c.decodeIfPresent(Int64.self, forKey: .sms)
+            job = try c.decodeIfPresent(String.self, forKey: .job)
+            params = try c.decodeIfPresent(JSONValue.self, forKey: .params)
+            // An unknown type is refused by name later.
+            if let expected = Self.keys[type], let unknown = try unknownKey(in: decoder, allowed: expected + ["type"]) {
+                throw UnknownKey(description: "unknown key \"\(unknown)\" in a \(type) line (expected \(expected.joined(separator: ", ")))")
+            }
+        }
     }
 
-    /// The keys of a JSON object.
-    private struct KeyList: Decodable {
-        var keys: [String]
-        init(from decoder: any Decoder) throws { keys = try decoder.container(keyedBy: AnyKey.self).allKeys.map(\.stringValue) }
+    /// A usage object without its `type` (``addUsage(json:)``).
+    private struct UsageObject: Decodable {
+        var ai: [RunUsage.AITokens]?
+        var emails: Int64?
+        var sms: Int64?
+
+        enum CodingKeys: String, CodingKey { case ai, emails, sms }
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            ai = try c.decodeIfPresent([RunUsage.AITokens].self, forKey: .ai)
+            emails = try c.decodeIfPresent(Int64.self, forKey: .emails)
+            sms = try c.decodeIfPresent(Int64.self, forKey: .sms)
+            if let unknown = try unknownKey(in: decoder, allowed: Line.keys["usage"]!) {
+                throw UnknownKey(description: "unknown key \"\(unknown)\" (expected ai, emails, sms)")
+            }
+        }
     }
 
-    /// Any key of a JSON object, to list them all.
-    private struct AnyKey: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
+    /// A key a line (or usage object) does not have, said as the run's error says it.
+    private struct UnknownKey: Error, CustomStringConvertible {
+        var description: String
     }
 
     /// Adds one line; returns what is wrong with it, or nil.
@@ -80,11 +104,8 @@ public struct RunReport: Sendable {
         let line: Line
         do {
             line = try JSONDecoder().decode(Line.self, from: Data(bytes))
-            if let allowed = Line.keys[line.type],
-               let unknown = try JSONDecoder().decode(KeyList.self, from: Data(bytes)).keys.first(where: { Line.CodingKeys(stringValue: $0).map { !allowed.contains($0) } ?? true }) {
-                let expected = allowed.subtracting([.type]).map(\.stringValue).sorted().joined(separator: ", ")
-                return "unknown key \"\(unknown)\" in a \(line.type) line (expected \(expected))"
-            }
+        } catch let error as UnknownKey {
+            return error.description
         } catch let error as DecodingError {
             return "not a valid report object (\(EventCodec.describeForReport(error)))"
         } catch {
@@ -106,17 +127,11 @@ public struct RunReport: Sendable {
     /// "outputTokens":N}]}` — with a line's checks (keys, types, limits); returns what is wrong
     /// with it, or nil.
     public mutating func addUsage(json bytes: [UInt8]) -> String? {
-        struct UsageObject: Decodable {
-            var ai: [RunUsage.AITokens]?
-            var emails: Int64?
-            var sms: Int64?
-        }
         do {
             let object = try JSONDecoder().decode(UsageObject.self, from: Data(bytes))
-            if let unknown = try JSONDecoder().decode(KeyList.self, from: Data(bytes)).keys.first(where: { !["ai", "emails", "sms"].contains($0) }) {
-                return "unknown key \"\(unknown)\" (expected ai, emails, sms)"
-            }
             return addUsage(RunUsage(ai: object.ai ?? [], emails: object.emails ?? 0, sms: object.sms ?? 0))
+        } catch let error as UnknownKey {
+            return error.description
         } catch let error as DecodingError {
             return "not a usage object (\(EventCodec.describeForReport(error)))"
         } catch {

@@ -148,10 +148,16 @@ private struct AnyKey: CodingKey {
 
 /// Refuses keys a strict config format does not know, naming the key and where it is.
 func rejectUnknownKeys(_ decoder: any Decoder, allowed: [String]) throws {
-    let container = try decoder.container(keyedBy: AnyKey.self)
-    for key in container.allKeys where !allowed.contains(key.stringValue) {
-        throw DecodingError.dataCorruptedError(
-            forKey: key, in: container,
-            debugDescription: "unknown key \"\(key.stringValue)\" (allowed: \(allowed.joined(separator: ", ")))")
-    }
+    guard let unknown = try unknownKey(in: decoder, allowed: allowed) else { return }
+    throw DecodingError.dataCorruptedError(
+        forKey: AnyKey(stringValue: unknown), in: try decoder.container(keyedBy: AnyKey.self),
+        debugDescription: "unknown key \"\(unknown)\" (allowed: \(allowed.joined(separator: ", ")))")
+}
+
+/// The first key of the object `decoder` reads that is not one of `allowed`, or nil: for a format
+/// that refuses unknown keys with its own message (report lines, `almanac estimate --usage`).
+/// - Throws: `DecodingError` if the value is not an object.
+public func unknownKey(in decoder: any Decoder, allowed: some Sequence<String>) throws -> String? {
+    let allowed = Set(allowed)
+    return try decoder.container(keyedBy: AnyKey.self).allKeys.first { !allowed.contains($0.stringValue) }?.stringValue
 }
