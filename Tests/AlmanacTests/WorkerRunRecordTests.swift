@@ -71,7 +71,7 @@ import Testing
                                               finishedAt: Self.now, followUps: [], problems: [])
         completion.usage = usage
         let pricing = PricingSchedule([.standard])
-        #expect(!RunRecord.isPriceable(completion, complexity: 3, pricing: pricing, trigger: Self.trigger))
+        #expect(Pricer.chargeIfPriceable(for: completion, complexity: 3, table: .standard) == nil)
         let events = RunRecord.derived(from: completion, trigger: Self.trigger, complexity: 3, pricing: pricing, retries: 2, retryBackoffSeconds: 10)
         guard events.count == 1, case .jobTriggered(let retry) = events[0] else {
             Issue.record("expected the retry alone, got \(events)")
@@ -79,7 +79,9 @@ import Testing
         }
         #expect(retry.attempt == 2)
         completion.usage = RunUsage(emails: RunUsage.maximumQuantity, sms: RunUsage.maximumQuantity)
-        #expect(RunRecord.isPriceable(completion, complexity: 3, pricing: pricing, trigger: Self.trigger))
+        #expect(Pricer.chargeIfPriceable(for: completion, complexity: 3, table: .standard) != nil)
+        let priced = RunRecord.derived(from: completion, trigger: Self.trigger, complexity: 3, pricing: pricing, retries: 2, retryBackoffSeconds: 10)
+        #expect(priced.map(\.kind) == [.creditsCharged, .jobTriggered])
     }
 
     @Test func retryDelay_doublesPerAttempt_withJitterWithin20Percent() {

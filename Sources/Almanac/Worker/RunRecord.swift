@@ -51,10 +51,10 @@ enum RunRecord {
     /// left, the next attempt's trigger. Deterministic: same inputs, same events.
     ///
     /// A completion whose usage cannot be priced in 64-bit millicredits gets no charge, where
-    /// `Pricer.charge` would trap. Only a completion no worker wrote can be one: workers keep usage
-    /// within `RunUsage`'s limits, and pricing files keep prices within
-    /// `PricingTable.maximumPrice`. ``isPriceable(_:complexity:pricing:trigger:)`` lets a caller
-    /// say so; `almanac audit verify` reports such a completion as `mispriced_charge`.
+    /// `Pricer.charge` would trap (`Pricer.chargeIfPriceable`). Only a completion no worker wrote
+    /// can be one: workers keep usage within `RunUsage`'s limits, and pricing files keep prices
+    /// within `PricingTable.maximumPrice`. `almanac audit verify` reports such a completion as
+    /// `mispriced_charge`.
     /// - Parameters:
     ///   - complexity: the job's base credits, 1–10.
     ///   - retries: the job's `retries`.
@@ -62,8 +62,8 @@ enum RunRecord {
     static func derived(from completion: JobCompleted, trigger: JobTriggered, complexity: Int, pricing: PricingSchedule,
                         retries: Int, retryBackoffSeconds: Double) -> [AlmanacEvent] {
         var events: [AlmanacEvent] = []
-        if isPriceable(completion, complexity: complexity, pricing: pricing, trigger: trigger) {
-            events.append(.creditsCharged(Pricer.charge(for: completion, complexity: complexity, table: pricing.table(at: trigger.scheduledFor))))
+        if let charge = Pricer.chargeIfPriceable(for: completion, complexity: complexity, table: pricing.table(at: trigger.scheduledFor)) {
+            events.append(.creditsCharged(charge))
         }
         if completion.status != .succeeded, trigger.attempt <= retries {
             let delay = retryDelay(of: trigger.triggerId, attempt: trigger.attempt, base: retryBackoffSeconds)
@@ -73,12 +73,6 @@ enum RunRecord {
                 notBefore: completion.finishedAt.addingTimeInterval(delay))))
         }
         return events
-    }
-
-    /// Whether ``derived(from:trigger:complexity:pricing:retries:retryBackoffSeconds:)`` can price
-    /// `completion` (`Pricer.charge` would not pass 64-bit millicredits).
-    static func isPriceable(_ completion: JobCompleted, complexity: Int, pricing: PricingSchedule, trigger: JobTriggered) -> Bool {
-        Pricer.total(complexity: complexity, usage: completion.usage, table: pricing.table(at: trigger.scheduledFor)) != nil
     }
 
     /// Exponential backoff with jitter: `base × 2^(attempt-1) × (0.8 … 1.2)`, the jitter a hash of

@@ -105,14 +105,13 @@ extension WorkerService {
                 return
             }
             // The complexity in force when it completed: the same charge as the first try wrote.
-            let complexity = job.complexity(at: completion.finishedAt)
-            if !RunRecord.isPriceable(completion, complexity: complexity, pricing: pricing, trigger: item.trigger) {
+            let events = RunRecord.derived(from: completion, trigger: item.trigger, complexity: job.complexity(at: completion.finishedAt),
+                                           pricing: pricing, retries: job.config.retries, retryBackoffSeconds: options.retryBackoffSeconds)
+            if !events.contains(where: { $0.kind == .creditsCharged }) {
                 // A completion no worker wrote (usage past RunUsage's limits): no charge rather
                 // than a trap that every restart would meet again.
                 logger.error("trigger \(item.trigger.triggerId) completed with usage too large to price in 64-bit millicredits: no charge written (almanac audit verify reports it)")
             }
-            let events = RunRecord.derived(from: completion, trigger: item.trigger, complexity: complexity,
-                                           pricing: pricing, retries: job.config.retries, retryBackoffSeconds: options.retryBackoffSeconds)
             logger.debug("trigger \(item.trigger.triggerId) completed before: writing its charge again (same chargeId)")
             let written = await publishUntilWritten(events, at: completion.finishedAt, what: "the charge of \(item.trigger.triggerId)")
             await finishChore(item, epoch: epoch, written: written, context)

@@ -48,6 +48,13 @@ public enum Pricer {
             lineItems: lineItems(complexity: complexity, usage: completed.usage, table: table))
     }
 
+    /// ``charge(for:complexity:table:)``, or `nil` where it would trap (a charge past 64-bit
+    /// millicredits: only usage outside the limits above, e.g. a completion published by hand).
+    public static func chargeIfPriceable(for completed: JobCompleted, complexity: Int, table: PricingTable) -> CreditsCharged? {
+        guard total(complexity: complexity, usage: completed.usage, table: table) != nil else { return nil }
+        return charge(for: completed, complexity: complexity, table: table)
+    }
+
     /// The total of ``lineItems(complexity:usage:table:)`` (what ``charge(for:complexity:table:)``
     /// charges), without building the items: an audit prices every completion in the log to check
     /// its charge. `nil` exactly where `charge` traps (an amount or the sum past 64-bit
