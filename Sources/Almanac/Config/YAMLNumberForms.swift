@@ -3,8 +3,8 @@ import Yams
 
 /// Numbers a YAML file means in decimal but YAML 1.1 (Yams' resolver) reads otherwise: `0777` is
 /// octal 511, `1:00` is sexagesimal 60, `0x10` is 16, `0b101` is 5 (digit separators, `1_000`, are
-/// kept: they read as meant). A price written so would change without a word, and the same text in a JSON file is refused
-/// or read in decimal. Pricing files refuse them, naming the field.
+/// kept: they read as meant). A price written so would change without a word, and the same text
+/// in a JSON file is refused or read in decimal. Pricing files refuse them, naming the field.
 ///
 /// Only the values of numeric keys are checked: `schedule: 9:00` is the platform's daily-at-a-time
 /// form, which YAML 1.1 also resolves as a (sexagesimal) number but the app decodes as text.
