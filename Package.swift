@@ -23,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // Debian: apt-get install librdkafka-dev (pkg-config name `rdkafka`).
@@ -62,6 +64,11 @@ let package = Package(
             dependencies: [
                 "Almanac", "AlmanacCore", "Kafka",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -99,7 +106,10 @@ let package = Package(
         ),
         .testTarget(
             name: "AlmanacHTTPTests",
-            dependencies: ["AlmanacHTTP", "Almanac", "AlmanacCore", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            dependencies: ["AlmanacHTTP", "Almanac", "AlmanacCore", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                           .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+                           .product(name: "Prometheus", package: "swift-prometheus"),
+                           .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         // `ops/bench` drives it; build with --scratch-path .build-bench (see BENCHMARKS.md).

@@ -17,12 +17,13 @@ struct OperatorCommands: Sendable {
                              partition: published.partition, offset: published.offset)
     }
 
-    /// Publishes `job.triggered(source: manual)` with a fresh UUID trigger id.
-    func trigger(app: String, job: String, params: JSONValue?, state: SchedulerState) async throws -> PublishedView {
+    /// Publishes `job.triggered(source: manual)` with a fresh UUID trigger id and `actor` as who
+    /// asked for it.
+    func trigger(app: String, job: String, params: JSONValue?, state: SchedulerState, actor: String) async throws -> PublishedView {
         let account = state.apps[app]!.config.account
         let now = backend.now()
         let trigger = JobTriggered(triggerId: TriggerID(UUID().uuidString.lowercased()),
-                                   job: JobKey(account: account, app: app, job: job), scheduledFor: now, source: .manual, params: params)
+                                   job: JobKey(account: account, app: app, job: job), scheduledFor: now, source: .manual, params: params, actor: actor)
         let event = AlmanacEvent.jobTriggered(trigger)
         let published = try await backend.publish(event)
         return PublishedView(type: event.type, app: app, job: job, reason: nil, triggerId: trigger.triggerId.rawValue,

@@ -72,7 +72,14 @@ struct DevCommand: AsyncParsableCommand {
         options.waitForRuns = waitForRuns
         do { options.roles = try AlmanacRole.parseList(roles) } catch { throw InputError(description: "\(error)") }
         options.pricing = try loadPricing(pricing)
-        if options.roles.contains(.http) { options.extensions = [http.role()] }
+        if options.roles.contains(.http) {
+            var configuration = try http.configuration()
+            if configuration.adminToken == nil, configuration.tokenFile == nil {
+                configuration.adminToken = try DevToken.create(in: stateDirectory)
+                print("No ALMANAC_ADMIN_TOKEN or --token-file: a new admin token for the panel and API is in \(stateDirectory)/\(DevToken.fileName)")
+            }
+            options.extensions = [http.role(configuration)]
+        }
         let summary = try await DevSession(options: options, logger: logger).run()
         print(summary.render())
     }

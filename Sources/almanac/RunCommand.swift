@@ -14,10 +14,10 @@ struct RunCommand: AsyncParsableCommand {
             through the consumer group --ticker-group). Against a running `almanac dev` broker, the
             dev's simulated clock is used.
             The http role (admin panel, /v1 API, /metrics, /healthz, /readyz) reads this process's projection;
-            mutating requests need `Authorization: Bearer $ALMANAC_ADMIN_TOKEN`, and without that variable it
-            listens on loopback only.
+            every route but /healthz and /readyz needs a token (`Authorization: Bearer …`, or a panel login):
+            ALMANAC_ADMIN_TOKEN (an admin) and/or --token-file (admin, per-account and metrics tokens).
             Example: almanac run --roles ticker,worker --brokers kafka-1:9092,kafka-2:9092 --kafka-config client.properties
-            Example: ALMANAC_ADMIN_TOKEN=… almanac run --roles projector,http --http-port 8080 --brokers kafka-1:9092
+            Example: almanac run --roles projector,http --http-address 0.0.0.0 --token-file /etc/almanac/tokens.yaml --tls-cert cert.pem --tls-key key.pem --brokers kafka-1:9092
             """)
 
     @Option(help: "Comma-separated roles: projector, ticker, worker, http (or all).")
@@ -67,7 +67,7 @@ struct RunCommand: AsyncParsableCommand {
         options.worker.maxConcurrentHandlerRuns = maxConcurrentHandlerRuns
         options.worker.maxConcurrentRunsPerAccount = maxConcurrentRunsPerAccount
         options.pricing = prices
-        if roleSet.contains(.http) { options.extensions = [http.role()] }
+        if roleSet.contains(.http) { options.extensions = [http.role(try http.configuration())] }
         options.announce = { role, url in FileHandle.standardError.write(Data("almanac run: \(role.rawValue) listening on \(url)/\n".utf8)) }
         let set = try RoleSet(kafka: kafka, publisher: publisher, clock: clock, options: options, logger: logger)
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(

@@ -1,6 +1,10 @@
 import AlmanacCore
 @testable import AlmanacHTTP
 import Foundation
+import Hummingbird
+import HummingbirdAuth
+import Logging
+import Prometheus
 import Synchronization
 
 /// A backend whose state and clock the test sets and which records what would be published.
@@ -51,5 +55,39 @@ enum Fixtures {
             state.apply(EventEnvelope(source: "t", time: at("2026-03-02T12:00:00Z"), event: .appConfigured(AppConfigured(config: config))))
         }
         return state
+    }
+}
+
+extension Fixtures {
+    static let adminToken = "admin-secret"
+    static let aliceToken = "alice-secret"
+    static let scraperToken = "prom-secret"
+
+    /// A token file: `ops` (admin), `alice` (account acme), `prom` (metrics).
+    static func tokenFileText() -> String {
+        """
+        tokens:
+          - {name: ops, role: admin, sha256: \(TokenDigest.sha256Hex(adminToken))}
+          - {name: alice, role: account, accounts: [acme], sha256: \(TokenDigest.sha256Hex(aliceToken))}
+          - {name: prom, role: metrics, sha256: \(TokenDigest.sha256Hex(scraperToken))}
+        """
+    }
+
+    /// A fresh temporary file holding `text`.
+    static func temporaryFile(_ text: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("almanac-\(UUID().uuidString).yaml").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    static func directory(recheckInterval: TimeInterval = 0.25) throws -> PrincipalDirectory {
+        try PrincipalDirectory(path: try temporaryFile(tokenFileText()), adminToken: nil, recheckInterval: recheckInterval,
+                               logger: Logger(label: "test"))
+    }
+
+    /// The whole router over `backend` with ``directory()``'s principals and in-memory sessions.
+    static func router(backend: FakeBackend, throttle: LoginThrottleBox = LoginThrottleBox()) -> Router<AlmanacRequestContext> {
+        HTTPRole.router(backend: backend, directory: try! directory(), registry: PrometheusCollectorRegistry(),
+                        sessions: PanelRoutes.sessionStorage(persist: MemoryPersistDriver(), secureCookies: false), throttle: throttle)
     }
 }

@@ -34,6 +34,7 @@ class Dev:
         # which another process on the machine may hold).
         if "--http-port" not in args:
             args = [*args, "--http-port", "0"]
+        self.env = env or {}
         self.cmd = [almanac_bin(), "dev", "--state-directory", str(self.state), "--export", str(self.export), *args]
         self.proc = subprocess.Popen(self.cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                      env={**os.environ, **(env or {})})
@@ -90,6 +91,16 @@ class Dev:
 
         self.wait_for(listening, timeout, "the http role's URL in dev.json")
         return found[-1]
+
+    def token(self) -> str:
+        """The admin token of the dev's http role: ALMANAC_ADMIN_TOKEN when the test set one, else
+        the one dev made for itself in <state>/dev.token."""
+        given = self.env.get("ALMANAC_ADMIN_TOKEN")
+        if given:
+            return given
+        path = self.state / "dev.token"
+        self.wait_for(path.exists, 60, "dev.token")
+        return path.read_text().strip()
 
     def events(self) -> list[dict]:
         """Every message of the export, decoded: {"topic", "partition", "offset", "key", "value"}."""

@@ -26,7 +26,7 @@ def test_status_tail_and_topics_on_a_running_dev(dev_factory, example_apps):
                           (["resume", "support-queue", "--job", "nope"], 'app "support-queue" has no job "nope"')):
         refused = dev.cli(*args)
         assert refused.returncode == 2 and message in refused.stderr, (args, refused.stderr)
-    api = Client(dev.http_url())
+    api = Client(dev.http_url(), token=dev.token())
 
     # status --json: the API's shapes, from a replay — the pause, its reason, the jobs, their runs.
     def status(*args):

@@ -40,6 +40,15 @@ def wait_for_element(browser, element_id: str, seconds: float):
                     f"{browser.page_source[:2000]}")
 
 
+def log_in(browser, url: str, token: str):
+    """Logs the browser in to the panel at `url` with `token` and waits for the panel."""
+    from selenium.webdriver.common.by import By
+    browser.get(url + "/")
+    browser.find_element(By.ID, "token").send_keys(token)
+    browser.find_element(By.ID, "login").click()
+    wait_for_element(browser, "viewer", 30)
+
+
 def parse(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
 
@@ -52,7 +61,7 @@ def test_pausing_an_app_in_the_panel_stops_its_runs(dev_factory, example_apps):
 
     dev = dev_factory(["--apps", str(example_apps), "--start", START, "--speed", "60", "--quiet"])
     url = dev.http_url()
-    api = Client(url)
+    api = Client(url, token=dev.token())
     dev.wait_for(lambda: api.get("/readyz").status == 200, 60, "/readyz 200")
     # Let support-queue (every 5 minutes from 8:00) run twice first.
     api.wait_for("/v1/apps/support-queue/jobs/triage-tickets/runs",
@@ -60,7 +69,7 @@ def test_pausing_an_app_in_the_panel_stops_its_runs(dev_factory, example_apps):
 
     browser = chrome()
     try:
-        browser.get(url + "/")
+        log_in(browser, url, dev.token())
         assert browser.title == "Almanac"
         card = browser.find_element(By.ID, "app-support-queue")
         assert "helpdesk-co" in card.text
@@ -80,7 +89,7 @@ def test_pausing_an_app_in_the_panel_stops_its_runs(dev_factory, example_apps):
         browser.get(url + "/")
         assert browser.find_element(By.ID, "toggle-app-support-queue-submit").text == "OFF"
         paused = api.get("/v1/apps/support-queue").json["paused"]
-        assert paused["reason"] == "panel test" and paused["actor"] == "panel"
+        assert paused["reason"] == "panel test" and paused["actor"] == "admin"
 
         # Three more slots (15 simulated minutes) pass while paused.
         since = parse(paused["since"])
@@ -106,4 +115,4 @@ def test_pausing_an_app_in_the_panel_stops_its_runs(dev_factory, example_apps):
     skipped = [e["data"] for e in by_type(events, "almanac.job.skipped") if e["subject"] == key and after(e["data"])]
     assert len(skipped) >= 3 and all(s["reason"] == "paused" for s in skipped)
     pause = [e for e in by_type(events, "almanac.schedule.paused") if e["data"]["app"] == "support-queue"]
-    assert pause and pause[0]["data"]["actor"] == "panel" and pause[0]["data"]["reason"] == "panel test"
+    assert pause and pause[0]["data"]["actor"] == "admin" and pause[0]["data"]["reason"] == "panel test"

@@ -145,9 +145,10 @@ enum EventFastDecoder {
             let parentTriggerId = try r.optionalString(d, "parentTriggerId").map(TriggerID.init)
             let scheduledFor = try r.date(d, "scheduledFor")
             let source = try r.enumValue(d, "source", TriggerSource.self)
+            let actor = try r.optionalString(d, "actor")
             return .jobTriggered(JobTriggered(
                 triggerId: TriggerID(try r.string(d, "triggerId")), job: job, scheduledFor: scheduledFor, source: source,
-                attempt: attempt, params: params, parentTriggerId: parentTriggerId, notBefore: notBefore))
+                attempt: attempt, params: params, parentTriggerId: parentTriggerId, notBefore: notBefore, actor: actor))
         case .tickCompleted:
             let minute = try r.date(d, "minute")
             let skipped = try r.int(d, "skipped")

@@ -204,7 +204,13 @@ enum EventFastEncoder {
 
     /// Without `params` (checked by the caller).
     private static func triggered(_ e: JobTriggered, _ w: inout JSONByteWriter) {
-        w.raw("{\"attempt\":")
+        w.raw("{")
+        if let actor = e.actor {
+            w.raw("\"actor\":")
+            w.string(actor)
+            w.raw(",")
+        }
+        w.raw("\"attempt\":")
         w.integer(Int64(e.attempt))
         w.raw(",\"job\":")
         job(e.job, &w)

@@ -19,9 +19,12 @@ public struct JobTriggered: Codable, Hashable, Sendable {
     public var parentTriggerId: TriggerID?
     /// Retries: do not start before this instant (backoff).
     public var notBefore: Date?
+    /// Manual runs: who asked for the run (the http role's principal name, `cli:<user>`);
+    /// `nil` for the scheduler's own triggers.
+    public var actor: String?
 
     public init(triggerId: TriggerID, job: JobKey, scheduledFor: Date, source: TriggerSource, attempt: Int = 1,
-                params: JSONValue? = nil, parentTriggerId: TriggerID? = nil, notBefore: Date? = nil) {
+                params: JSONValue? = nil, parentTriggerId: TriggerID? = nil, notBefore: Date? = nil, actor: String? = nil) {
         self.triggerId = triggerId
         self.job = job
         self.scheduledFor = scheduledFor
@@ -30,6 +33,7 @@ public struct JobTriggered: Codable, Hashable, Sendable {
         self.params = params
         self.parentTriggerId = parentTriggerId
         self.notBefore = notBefore
+        self.actor = actor
     }
 }
 

@@ -47,11 +47,11 @@ public struct OperatorLedger: Sendable {
     }
 
     /// Days since 1970-01-01 (UTC) → totals; only the newest ``dayLimit`` days are kept.
-    public private(set) var days: [Int64: DayTotals] = [:]
+    public internal(set) var days: [Int64: DayTotals] = [:]
     /// Newest last, at most ``rejectionLimit``.
-    public private(set) var rejections: [Rejection] = []
+    public internal(set) var rejections: [Rejection] = []
     /// Every `event.rejected` folded so far (the dlq's size as read).
-    public private(set) var rejectionCount = 0
+    public internal(set) var rejectionCount = 0
     public var dayLimit = 8
     public var rejectionLimit = 100
 

@@ -1,43 +1,60 @@
-/// Whether the panel's visitor may flip switches.
-public enum PanelAccess: Sendable, Equatable {
-    /// No admin token configured: loopback-only server, every visitor may.
-    case open
-    /// Logged in with the admin token (cookie).
-    case loggedIn
-    /// A token is configured and this visitor has not given it: read-only, with a login form.
-    case loggedOut
+/// Who is looking at the panel: the logged-in principal's name and the CSRF token every form of
+/// the page carries (checked against the session on submit).
+public struct PanelViewer: Sendable, Equatable {
+    public var name: String
+    public var csrf: String
+    public init(name: String, csrf: String) {
+        self.name = name
+        self.csrf = csrf
+    }
 }
 
 /// Renders the admin panel (`GET /`) from the API's views: accounts with today's credits, each
 /// app with its switch, its jobs (switch, schedule, next runs, run history with status and
 /// duration) and the dlq. Pure: views in, HTML out. Switches are forms that POST to
-/// `/panel/apps/{app}/(pause|resume)` and `/panel/apps/{app}/jobs/{job}/(pause|resume)`.
+/// `/panel/apps/{app}/(pause|resume)` and `/panel/apps/{app}/jobs/{job}/(pause|resume)`, each
+/// with the viewer's CSRF token. What the views hold is what the viewer may see (an account
+/// principal's views hold only its apps).
 public enum PanelPage {
-    public static func render(list: AppListView, dlq: DLQView, access: PanelAccess, message: String?) -> String {
-        var out = """
-        <!doctype html>
-        <html lang="en"><head><meta charset="utf-8">
-        <meta name="viewport" content="width=device-width, initial-scale=1">
-        <title>Almanac</title><style>\(PanelStyle.css)</style></head>
-        <body><header><h1>Almanac</h1><span class="meta" id="now">now \(html(list.now)) · credits for \(html(list.day)) (UTC)</span>
-        """
-        if access == .loggedIn {
-            out += #"<form method="post" action="/logout"><button type="submit" id="logout">Log out</button></form>"#
-        }
+    public static func render(list: AppListView, dlq: DLQView, viewer: PanelViewer, message: String?) -> String {
+        var out = head(title: "Almanac")
+        out += "<body><header><h1>Almanac</h1><span class=\"meta\" id=\"now\">now \(html(list.now)) · credits for \(html(list.day)) (UTC)</span>"
+        out += "<span class=\"meta\" id=\"viewer\">\(html(viewer.name))</span>"
+        out += #"<form method="post" action="/logout">\#(csrfField(viewer))<button type="submit" id="logout">Log out</button></form>"#
         out += "</header><main>"
         if let message { out += #"<div class="flash" id="flash">\#(html(message))</div>"# }
-        if access == .loggedOut {
-            out += """
-            <section class="card login"><h2>Log in to change schedules</h2>
-            <form method="post" action="/login"><input type="password" name="token" id="token" placeholder="admin token" autocomplete="current-password">
-            <button type="submit" id="login">Log in</button></form></section>
-            """
-        }
         out += accounts(list.accounts)
-        for app in list.apps { out += self.app(app, access: access) }
+        for app in list.apps { out += self.app(app, viewer: viewer) }
         out += self.dlq(dlq)
         out += "</main></body></html>\n"
         return out
+    }
+
+    /// The page a visitor without a session gets: the login form and nothing of any tenant.
+    public static func renderLogin(message: String?) -> String {
+        var out = head(title: "Almanac — log in")
+        out += "<body><header><h1>Almanac</h1></header><main>"
+        if let message { out += #"<div class="flash" id="flash">\#(html(message))</div>"# }
+        out += """
+        <section class="card login"><h2>Log in</h2>
+        <form method="post" action="/login"><input type="password" name="token" id="token" placeholder="token" aria-label="token" autocomplete="current-password">
+        <button type="submit" id="login">Log in</button></form></section>
+        """
+        return out + "</main></body></html>\n"
+    }
+
+    private static func head(title: String) -> String {
+        """
+        <!doctype html>
+        <html lang="en"><head><meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>\(html(title))</title><style>\(PanelStyle.css)</style></head>
+        """
+    }
+
+    /// The hidden field every form of the page carries.
+    static func csrfField(_ viewer: PanelViewer) -> String {
+        "<input type=\"hidden\" name=\"csrf\" value=\"\(html(viewer.csrf))\">"
     }
 
     private static func accounts(_ accounts: [AccountView]) -> String {
@@ -49,10 +66,10 @@ public enum PanelPage {
         return out + "</tbody></table></section>"
     }
 
-    private static func app(_ app: AppView, access: PanelAccess) -> String {
+    private static func app(_ app: AppView, viewer: PanelViewer) -> String {
         let base = "/panel/apps/\(pathSegment(app.app))"
         var out = "<section class=\"card app\" id=\"app-\(html(app.app))\"><div class=\"app-head\"><h2>\(html(app.app)) <small>\(html(app.account)) · \(html(app.zone)) · \(html(app.creditsToday.credits)) credits today</small></h2>"
-        out += toggle(id: "toggle-app-\(app.app)", action: base, enabled: app.enabled, paused: app.paused, access: access, label: app.app)
+        out += toggle(id: "toggle-app-\(app.app)", action: base, enabled: app.enabled, paused: app.paused, viewer: viewer, label: app.app)
         out += "</div>"
         out += #"<table class="jobs"><thead><tr><th>job</th><th>schedule</th><th>switch</th><th>next runs</th><th>last runs</th></tr></thead><tbody>"#
         for job in app.jobs {
@@ -60,7 +77,7 @@ public enum PanelPage {
             out += "<tr id=\"job-\(html(app.app))-\(html(job.name))\"><td data-label=\"job\"><strong>\(html(job.name))</strong></td>"
             out += "<td data-label=\"schedule\"><code>\(html(job.schedule ?? "by hand / follow-up"))</code></td><td data-label=\"switch\">"
             out += toggle(id: "toggle-job-\(app.app)-\(job.name)", action: "\(base)/jobs/\(pathSegment(job.name))", enabled: jobOn,
-                          paused: job.paused, access: access, label: "\(app.app)/\(job.name)")
+                          paused: job.paused, viewer: viewer, label: "\(app.app)/\(job.name)")
             if jobOn && !app.enabled { out += #"<div class="muted">held by the app's pause</div>"# }
             out += "</td><td data-label=\"next\"><ul class=\"next\">"
             for next in job.nextRuns.prefix(3) { out += "<li title=\"\(html(next.utc))\">\(html(next.local))</li>" }
@@ -77,15 +94,12 @@ public enum PanelPage {
     }
 
     /// An on/off switch: a form whose submit button shows the current state and flips it.
-    private static func toggle(id: String, action: String, enabled: Bool, paused: PauseView?, access: PanelAccess, label: String) -> String {
+    private static func toggle(id: String, action: String, enabled: Bool, paused: PauseView?, viewer: PanelViewer, label: String) -> String {
         let state = enabled ? "on" : "off"
         let why = paused.map { " title=\"paused \(html($0.since))\(html($0.reason.map { ": " + $0 } ?? ""))\"" } ?? ""
-        guard access != .loggedOut else {
-            return "<span class=\"state \(state)\" id=\"\(html(id))\"\(why)>\(enabled ? "ON" : "OFF")</span>"
-        }
         let verb = enabled ? "pause" : "resume"
         return """
-        <form class="toggle" method="post" action="\(action)/\(verb)" id="\(html(id))"\(why)>\
+        <form class="toggle" method="post" action="\(action)/\(verb)" id="\(html(id))"\(why)>\(csrfField(viewer))\
         <input type="text" name="reason" placeholder="reason" aria-label="reason to \(verb) \(html(label))">\
         <button type="submit" class="switch \(state)" id="\(html(id))-submit" aria-label="\(verb) \(html(label))">\(enabled ? "ON" : "OFF")</button></form>
         """

@@ -3,27 +3,34 @@ import Foundation
 import Hummingbird
 import Kafka
 
-/// The JSON API under `/v1` (schemas/openapi.yaml). Reads build views from the backend's state;
-/// pause, resume and trigger publish the same events as `almanac pause|resume|trigger` and answer
-/// 202 with where the event landed (the projection shows it a moment later).
+/// The JSON API under `/v1` (schemas/openapi.yaml). Every route needs a principal
+/// (`Authorization: Bearer <token>`, ``TokenAuthenticator``) that may read data; an `account`
+/// principal sees and changes only its apps (``Principal``): another account's app answers 404
+/// exactly like one that does not exist, and lists never name it. Reads build views from the
+/// backend's state; pause, resume and trigger publish the same events as
+/// `almanac pause|resume|trigger`, with the principal's name as the actor, and answer 202 with
+/// where the event landed (the projection shows it a moment later).
 ///
 /// | method | path | |
 /// |---|---|---|
 /// | GET | /v1/apps, /v1/apps/{app} | apps, jobs, switches, next and last runs, credits today |
 /// | GET | /v1/accounts | credits today per account |
 /// | GET | /v1/apps/{app}/jobs/{job}/runs?limit= | a job's recent runs |
-/// | GET | /v1/dlq?limit= | recent rejections |
+/// | GET | /v1/dlq?limit= | recent rejections (an account principal: those whose key is its own) |
 /// | POST | /v1/apps/{app}/pause, …/resume, /v1/apps/{app}/jobs/{job}/pause, …/resume | `{"reason"?}` |
 /// | POST | /v1/apps/{app}/jobs/{job}/trigger | `{"params"?}` |
 struct APIRoutes: Sendable {
     let backend: any OperatorBackend
-    let auth: AdminAuth
+    let directory: PrincipalDirectory
+    let throttle: LoginThrottleBox
 
-    func add(to router: Router<BasicRequestContext>) {
+    func add(to router: Router<AlmanacRequestContext>) {
         let v1 = router.group("v1")
-        v1.get("apps") { _, _ in JSONBody.response(builder().appList()) }
-        v1.get("accounts") { _, _ in
-            let builder = builder()
+            .add(middleware: TokenAuthenticator(directory: directory, throttle: throttle))
+            .add(middleware: RequirePrincipalMiddleware(what: "read or change apps") { $0.mayReadData })
+        v1.get("apps") { _, context in JSONBody.response(try builder(context).appList()) }
+        v1.get("accounts") { _, context in
+            let builder = try builder(context)
             return JSONBody.response(AccountListView(now: RFC3339.utcMilliseconds(builder.now), day: builder.day, accounts: builder.accounts()))
         }
         v1.get("apps/:app") { _, context in
@@ -35,7 +42,7 @@ struct APIRoutes: Sendable {
             let limit = try Self.limit(request, default: 20)
             return JSONBody.response(builder.runs(app: app, job: job, limit: limit)!)
         }
-        v1.get("dlq") { request, _ in JSONBody.response(builder().dlq(limit: try Self.limit(request, default: 50))) }
+        v1.get("dlq") { request, context in JSONBody.response(try builder(context).dlq(limit: try Self.limit(request, default: 50))) }
         for paused in [true, false] {
             let verb = paused ? "pause" : "resume"
             v1.post("apps/:app/\(verb)") { request, context in
@@ -46,43 +53,44 @@ struct APIRoutes: Sendable {
             }
         }
         v1.post("apps/:app/jobs/:job/trigger") { request, context in
-            try auth.check(authorization: request.headers[.authorization])
             let params = try RequestBodies.trigger(try await Self.body(request))
             let (builder, app, job) = try resolveJob(context)
-            let published = try await OperatorCommands(backend: backend).trigger(app: app, job: job, params: params, state: builder.state)
+            let published = try await OperatorCommands(backend: backend).trigger(app: app, job: job, params: params, state: builder.state,
+                                                                                actor: try context.principal().name)
             return JSONBody.response(published, status: .accepted)
         }
     }
 
-    private func builder() -> OperatorViewBuilder {
-        OperatorViewBuilder(state: backend.state, ledger: backend.ledger, now: backend.now())
+    /// The view builder over what the request's principal may see.
+    private func builder(_ context: AlmanacRequestContext) throws(APIError) -> OperatorViewBuilder {
+        OperatorViewBuilder(backend: backend, principal: try context.principal())
     }
 
-    private func toggle(_ request: Request, _ context: BasicRequestContext, paused: Bool, job: Bool) async throws -> Response {
-        try auth.check(authorization: request.headers[.authorization])
+    private func toggle(_ request: Request, _ context: AlmanacRequestContext, paused: Bool, job: Bool) async throws -> Response {
         let reason = try RequestBodies.toggle(try await Self.body(request))
+        let actor = try context.principal().name
         let published: PublishedView
         if job {
             let (builder, app, job) = try resolveJob(context)
             published = try await OperatorCommands(backend: backend).toggle(app: app, job: job, paused: paused, reason: reason,
-                                                                           actor: "http", state: builder.state)
+                                                                           actor: actor, state: builder.state)
         } else {
             let (builder, app) = try resolve(context)
             published = try await OperatorCommands(backend: backend).toggle(app: app, job: nil, paused: paused, reason: reason,
-                                                                           actor: "http", state: builder.state)
+                                                                           actor: actor, state: builder.state)
         }
         return JSONBody.response(published, status: .accepted)
     }
 
-    /// The view builder and the `{app}` parameter, checked against the projection.
-    private func resolve(_ context: BasicRequestContext) throws -> (OperatorViewBuilder, String) {
-        let builder = builder()
+    /// The view builder and the `{app}` parameter, checked against what the principal may see.
+    private func resolve(_ context: AlmanacRequestContext) throws -> (OperatorViewBuilder, String) {
+        let builder = try builder(context)
         let app = context.parameters.get("app") ?? ""
         guard builder.state.apps[app] != nil else { throw APIError.unknownApp(app, known: Array(builder.state.apps.keys)) }
         return (builder, app)
     }
 
-    private func resolveJob(_ context: BasicRequestContext) throws -> (OperatorViewBuilder, String, String) {
+    private func resolveJob(_ context: AlmanacRequestContext) throws -> (OperatorViewBuilder, String, String) {
         let (builder, app) = try resolve(context)
         let job = context.parameters.get("job") ?? ""
         let jobs = builder.state.apps[app]!.jobs
@@ -113,7 +121,7 @@ struct APIRoutes: Sendable {
 /// Kafka refusing a published event (503 with `Retry-After`), anything unexpected (500, logged;
 /// handlers validate input, so a 500 is a bug).
 struct JSONErrorMiddleware: RouterMiddleware {
-    typealias Context = BasicRequestContext
+    typealias Context = AlmanacRequestContext
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {

@@ -25,6 +25,13 @@ public struct OperatorViewBuilder: Sendable {
         self.now = now
     }
 
+    /// The views `principal` may see (``SchedulerState/visible(to:)``,
+    /// ``OperatorLedger/visible(to:state:)``) of the backend's state and ledger as of its now.
+    public init(backend: any OperatorBackend, principal: Principal) {
+        let state = backend.state
+        self.init(state: state.visible(to: principal), ledger: backend.ledger.visible(to: principal, state: state), now: backend.now())
+    }
+
     /// `2026-03-02`: the UTC day "today" means.
     public var day: String { String(RFC3339.utcMilliseconds(now).prefix(10)) }
 
