@@ -101,7 +101,6 @@ public struct HTTPRole: RoleExtension {
         probes.addMetrics(to: router, authenticator: TokenAuthenticator(directory: directory, throttle: throttle))
         APIRoutes(backend: backend, directory: directory, throttle: throttle).add(to: router)
         PanelRoutes(backend: backend, directory: directory, throttle: throttle, sessions: sessions).add(to: router)
-        MethodNotAllowed.add(to: router)
         return router
     }
 

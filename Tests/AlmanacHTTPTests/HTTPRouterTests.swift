@@ -138,7 +138,7 @@ import Testing
                 let path = "/" + template.replacingOccurrences(of: ":app", with: "clinic").replacingOccurrences(of: ":job", with: "remind")
                     .trimmingCharacters(in: CharacterSet(charactersIn: "/"))
                 let served = MethodNotAllowed.served(allowed)
-                for method in MethodNotAllowed.candidates {
+                for method in [.get, .head, .post, .put, .patch, .delete, .options, .trace, HTTPRequest.Method("QUERY")!] as [HTTPRequest.Method] {
                     try await client.execute(uri: path, method: method, headers: Self.admin) { response async throws in
                         if served.contains(method) {
                             #expect(response.status != .methodNotAllowed && response.status != .notFound, "\(method) \(path): \(response.status)")

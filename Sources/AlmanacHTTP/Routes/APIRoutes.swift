@@ -117,7 +117,8 @@ struct APIRoutes: Sendable {
     }
 }
 
-/// Turns errors that are not ``APIError`` into JSON too: unknown paths (404), wrong methods,
+/// Turns errors that are not ``APIError`` into JSON too: unknown paths (404), wrong methods (405,
+/// ``MethodNotAllowed``),
 /// Kafka refusing a published event (503 with `Retry-After`), anything unexpected (500, logged;
 /// handlers validate input, so a 500 is a bug).
 struct JSONErrorMiddleware: RouterMiddleware {
@@ -129,6 +130,9 @@ struct JSONErrorMiddleware: RouterMiddleware {
         } catch let error as APIError {
             throw error
         } catch let error as HTTPError {
+            if error.status == .notFound, let refusal = MethodNotAllowed.error(method: request.method, path: request.uri.path) {
+                throw refusal
+            }
             let message = error.body ?? (error.status == .notFound ? "no such endpoint: \(request.method) \(request.uri.path)" : error.status.reasonPhrase)
             return JSONBody.response(ErrorView(error: message), status: error.status)
         } catch let error as KafkaError {
