@@ -13,7 +13,9 @@ struct ApplyCommand: AsyncParsableCommand {
             The config topic is read to its end first; an app whose configuration equals the one in \
             force is reported unchanged and not published again (an edit takes effect from its next \
             slot, so re-applying the same files is a no-op). Invalid files are reported (file, field, \
-            reason) and not published; exit code 2 if any.
+            reason) and not published; so is a file that would move an app to another account (an app \
+            belongs to its account); exit code 2 if any. With --dry-run, each change is listed: account, \
+            time zone, jobs added (+), removed (-) and changed (~, with the fields that differ).
             Example: almanac apply examples/apps
             """)
 
@@ -32,15 +34,24 @@ struct ApplyCommand: AsyncParsableCommand {
         let loaded = AppFileLoader.load(path: path)
         for error in loaded.errors { FileHandle.standardError.write(Data("almanac: refused app file \(error)\n".utf8)) }
         var states: [String: String] = [:]
+        var diffs: [String: AppConfigurationDiff] = [:]
+        var refused: [String] = []
         if !loaded.apps.isEmpty, !dryRun || broker.brokers != nil || DevState.read(directory: broker.stateDirectory) != nil {
             let (kafka, dev) = try broker.resolve()
             let logger = makeLogger("almanac.apply")
             let topics = AlmanacTopics(prefix: broker.topicPrefix)
             let current = try await ConfigSnapshot.read(kafka: kafka, topics: topics, logger: logger)
-            let changed = loaded.apps.filter { current[$0.config.app] != $0.config }
             for app in loaded.apps {
-                states[app.config.app] = current[app.config.app] == nil ? "created" : (current[app.config.app] == app.config ? "unchanged" : "changed")
+                let diff = AppConfigurationDiff(current: current[app.config.app], proposed: app.config)
+                diffs[app.config.app] = diff
+                states[app.config.app] = diff.kind.rawValue
+                if let refusal = diff.ownershipRefusal {
+                    refused.append("\(app.file): \(refusal)")
+                    states[app.config.app] = "refused"
+                }
             }
+            for line in refused { FileHandle.standardError.write(Data("almanac: refused app file \(line)\n".utf8)) }
+            let changed = loaded.apps.filter { ["created", "changed"].contains(states[$0.config.app] ?? "") }
             if !dryRun && !changed.isEmpty {
                 let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: kafka), logger: logger)
                 let publisher = EventPublisher(producer: producer, topics: topics, source: "almanac/cli")
@@ -52,17 +63,23 @@ struct ApplyCommand: AsyncParsableCommand {
         if json {
             let rows: [[String: Any]] = loaded.apps.map { app in
                 ["app": app.config.app, "file": app.file, "jobs": app.config.jobs.count, "state": states[app.config.app] ?? "valid",
+                 "changes": diffs[app.config.app]?.lines ?? [],
                  "published": !dryRun && ["created", "changed"].contains(states[app.config.app] ?? "")]
             }
-            let data = try JSONSerialization.data(withJSONObject: ["apps": rows, "refused": loaded.errors.map(\.description)], options: [.prettyPrinted, .sortedKeys])
+            let data = try JSONSerialization.data(withJSONObject: ["apps": rows, "refused": loaded.errors.map(\.description) + refused],
+                                                  options: [.prettyPrinted, .sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         } else {
             for app in loaded.apps {
                 let state = states[app.config.app] ?? "valid"
                 let verb = dryRun ? (state == "valid" ? "valid" : "would be \(state)") : (state == "unchanged" ? "unchanged" : "applied (\(state))")
+                guard state != "refused" else { continue }
                 print("\(verb) \(app.config.app) (\(app.config.jobs.count) jobs) from \(app.file)")
+                if dryRun, let diff = diffs[app.config.app], diff.kind == .changed {
+                    for line in diff.lines { print("    \(line)") }
+                }
             }
         }
-        if !loaded.errors.isEmpty { throw ExitCode(2) }
+        if !loaded.errors.isEmpty || !refused.isEmpty { throw ExitCode(2) }
     }
 }

@@ -94,3 +94,36 @@ import Testing
         #expect(throttle.trackedAddresses == 3)
     }
 }
+
+@Suite struct AppConfigurationDiffTests {
+    static let current = AppConfiguration(app: "clinic", account: "acme", jobs: [
+        JobConfiguration(name: "send", schedule: "8:00", command: ["send.py"]),
+        JobConfiguration(name: "old", schedule: "*:00", command: ["old.py"]),
+    ])
+
+    @Test func diff_whenJobsAddedRemovedAndChanged_listsEach() {
+        var proposed = Self.current
+        proposed.jobs = [JobConfiguration(name: "send", schedule: "9:00", command: ["send.py"], timeoutSeconds: 120),
+                         JobConfiguration(name: "digest", schedule: "18:00", command: ["digest.py"])]
+        proposed.timeZone = "Europe/Berlin"
+        let diff = AppConfigurationDiff(current: Self.current, proposed: proposed)
+        #expect(diff.kind == .changed && diff.ownershipRefusal == nil)
+        #expect(diff.lines == ["~ timeZone", "+ job digest", "- job old", "~ job send: schedule, timeoutSeconds"])
+    }
+
+    @Test func diff_whenTheAccountChanges_isRefusedNamingTheOwner() {
+        var proposed = Self.current
+        proposed.account = "mallory"
+        let diff = AppConfigurationDiff(current: Self.current, proposed: proposed)
+        #expect(diff.accountMove == AppConfigurationDiff.AccountMove(from: "acme", to: "mallory"))
+        #expect(diff.ownershipRefusal?.hasPrefix("app \"clinic\" belongs to account \"acme\"; this file would move it to \"mallory\"") == true)
+        #expect(diff.lines.first == "account acme → mallory")
+    }
+
+    @Test func diff_whenNewOrEqual_isCreatedOrUnchanged() {
+        #expect(AppConfigurationDiff(current: nil, proposed: Self.current).kind == .created)
+        #expect(AppConfigurationDiff(current: nil, proposed: Self.current).addedJobs == ["old", "send"])
+        let same = AppConfigurationDiff(current: Self.current, proposed: Self.current)
+        #expect(same.kind == .unchanged && same.lines.isEmpty)
+    }
+}
