@@ -17,16 +17,19 @@ SPEED = 10
 def app(tmp: pathlib.Path) -> str:
     pids = tmp / "pids"
     pids.mkdir()
-    # Timeouts are clock seconds: 20 at 10x is 2 s of real time.
+    script = tmp / "not-executable.sh"
+    script.write_text("#!/bin/sh\necho never\n")
+    # Timeouts are real seconds whatever the clock's speed (`almanac dev --speed`): the clock decides
+    # when runs are due, not how long a process may take.
     return f"""app: runs
 account: acme
 jobs:
   - name: forks
     command: ['/bin/sh', '-c', 'sleep 300 & echo $! > {pids}/forks.grandchild; echo $$ > {pids}/forks.child; sleep 300']
-    timeoutSeconds: 20
+    timeoutSeconds: 2
   - name: ignores-term
     command: ['/bin/sh', '-c', 'trap "" TERM; sleep 300 & echo $! > {pids}/stubborn.grandchild; echo $$ > {pids}/stubborn.child; sleep 300']
-    timeoutSeconds: 20
+    timeoutSeconds: 2
     complexity: 4
   - name: thrice
     command: ['/bin/sh', '-c', 'echo "attempt $ALMANAC_ATTEMPT"; [ "$ALMANAC_ATTEMPT" -ge 3 ]']
@@ -40,9 +43,18 @@ jobs:
   - name: slow-handler
     handler: almanac.sleep
     params: {{seconds: 30}}
-    timeoutSeconds: 10
+    timeoutSeconds: 1
+  - name: longer-than-its-timeout-on-the-clock
+    command: ['/bin/sleep', '1.5']
+    timeoutSeconds: 3
   - name: no-such-handler
     command: ['handler:does-not-exist']
+  - name: missing-command
+    command: ['/nonexistent/almanac-job']
+    retries: 1
+    complexity: 5
+  - name: not-executable
+    command: ['{script}']
 """
 
 
@@ -98,6 +110,7 @@ def test_timeout_kills_the_whole_process_group_grandchild_included(cluster, job,
     done = completion(cluster, trigger_id)
     assert done["status"] == "timed_out"
     assert kill in done["error"], done["error"]
+    assert "timed out after 2 s of real time" in done["error"], done["error"]
     # 2 s of real time, plus the 5 s grace before SIGKILL when TERM is ignored.
     real = done["durationMilliseconds"] / 1000 / SPEED
     assert (1.9 <= real <= 3.5) if kill == "SIGTERM" else (6.9 <= real <= 8.5), real
@@ -108,6 +121,14 @@ def test_timeout_kills_the_whole_process_group_grandchild_included(cluster, job,
     charge = cluster.log.wait(lambda: next((d for d in cluster.log.data("almanac.credits.charged") if d["chargeId"] == trigger_id), None),
                               10, "the charge")
     assert charge["status"] == "timed_out" and charge["lineItems"][0]["item"] == "base"
+
+
+def test_timeout_under_a_fast_clock_is_real_seconds_and_durations_are_clock_time(cluster):
+    """Issue 23, item 1: at 10x a 3 s timeout used to give the job 0.3 s; 1.5 s of sleep now finishes."""
+    done = completion(cluster, cluster.trigger("acme", "runs", "longer-than-its-timeout-on-the-clock"))
+    assert done["status"] == "succeeded", done.get("error")
+    # durationMilliseconds is on the writer's clock (the events' times): 1.5 s real is ~15 s here.
+    assert 1.4 <= done["durationMilliseconds"] / 1000 / SPEED <= 3.0, done["durationMilliseconds"]
 
 
 def test_retries_fail_twice_then_succeed_with_attempt_3_and_a_charge_per_attempt(cluster):

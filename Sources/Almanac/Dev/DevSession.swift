@@ -112,7 +112,7 @@ public struct DevSession {
         // Simulated time starts once the worker holds its partitions (a first group join takes seconds).
         if roles.worker != nil { roles.worker!.onReady = begin } else { begin() }
         let observer = try EventLogObserver(kafka: kafka, topics: topics, zone: TimeZone(identifier: AppConfiguration.defaultTimeZone)!,
-                                            printLines: options.printEvents, exportPath: options.exportPath, logger: logger)
+                                            clockSpeed: options.speed, printLines: options.printEvents, exportPath: options.exportPath, logger: logger)
 
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: observer)] + roles.services
         if let end {

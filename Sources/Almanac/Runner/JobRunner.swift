@@ -5,9 +5,18 @@ import Foundation
 public struct RunRequest: Sendable {
     public var trigger: JobTriggered
     public var job: JobConfiguration
-    /// Folder relative commands and the working directory resolve against (the app file's folder).
+    /// The run's working directory, absolute (``JobDirectories/workingDirectory(of:app:)``); nil:
+    /// the worker's own.
     public var baseDirectory: String?
-    /// Time the run may take, in the worker clock's seconds (``WallClock``); then it is stopped.
+    /// The folder of the app's code, absolute, which a relative command (`jobs/digest.py`)
+    /// resolves against (``JobDirectories/appDirectory(of:)``); nil: the working directory.
+    public var appDirectory: String?
+    /// The app's output folder, absolute, given to a process as `ALMANAC_OUTPUT_DIR` (created
+    /// before the process starts); nil: the variable is not set.
+    public var outputDirectory: String?
+    /// Time the run may take, in real seconds: then it is stopped. Real even when the worker's
+    /// ``WallClock`` is scaled (`almanac dev --speed`): the clock decides when runs are due, not how
+    /// long a process may take.
     public var timeout: Duration
 
     public init(trigger: JobTriggered, job: JobConfiguration, baseDirectory: String?, timeout: Duration) {
