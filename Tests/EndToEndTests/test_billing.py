@@ -74,6 +74,8 @@ def priced_from_completions(events: list[dict], tables: list[dict]) -> tuple[dic
     for e in events:
         if e["type"] != "almanac.job.completed" or e["data"]["triggerId"] in seen:
             continue
+        if e["data"].get("failure") == "notStarted":   # never started: not charged (docs/billing.md)
+            continue
         d = e["data"]
         seen.add(d["triggerId"])
         table = table_at(tables, scheduled_for[d["triggerId"]])

@@ -181,6 +181,37 @@ def test_trigger_of_a_job_no_longer_configured_is_not_run_or_charged(cluster):
     assert not [d for d in log.data("almanac.credits.charged") if d["chargeId"] == trigger_id]
 
 
+def test_a_run_that_cannot_start_is_recorded_not_started_retried_and_never_charged(cluster):
+    """Issue 23, item 2: a missing or non-executable command is `failure: notStarted`, without an exit
+    code; it is retried like any failure (the code may arrive later) and no attempt is charged."""
+    first = cluster.trigger("acme", "runs", "missing-command")
+    retry = completion(cluster, first + "~2", timeout=60)
+    done = completion(cluster, first)
+    for run in (done, retry):
+        assert (run["status"], run.get("failure"), run.get("exitCode")) == ("failed", "notStarted", None), run
+        assert "cannot start /nonexistent/almanac-job: No such file or directory" in run["error"], run["error"]
+    not_executable = completion(cluster, cluster.trigger("acme", "runs", "not-executable"))
+    assert not_executable.get("failure") == "notStarted" and "Permission denied" in not_executable["error"]
+    missing_handler = completion(cluster, cluster.trigger("acme", "runs", "no-such-handler"))
+    assert missing_handler.get("failure") == "notStarted"
+    cluster.log.wait(cluster.committed_everything, 10, "the offsets to be committed")
+    ids = {first, first + "~2", not_executable["triggerId"], missing_handler["triggerId"]}
+    assert not [d for d in cluster.log.data("almanac.credits.charged") if d["chargeId"] in ids]
+
+    # Item 7: `status --json` and `audit runs --json` carry the error and say it never started.
+    def cli(*args):
+        result = subprocess.run([almanac_bin(), *args, "--state-directory", str(cluster.state)], cwd=ROOT,
+                                capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout)
+    jobs = {j["name"]: j for j in cli("status", "runs", "--json")["jobs"]}
+    last = jobs["missing-command"]["lastRuns"][0]
+    assert (last["status"], last["failure"]) == ("failed", "notStarted") and "No such file" in last["error"]
+    window = ["--from", utc(cluster.now() - dt.timedelta(hours=1)), "--to", utc(cluster.now() + dt.timedelta(hours=1))]
+    rows = {r["triggerId"]: r for r in cli("audit", "runs", "runs", "--job", "missing-command", "--json", *window)["rows"]}
+    assert rows[first]["failure"] == "notStarted" and "No such file" in rows[first]["error"] and rows[first]["millicredits"] == 0
+
+
 def test_handlers_run_in_process_selected_by_name_with_timeout_by_cancellation(cluster):
     noop = completion(cluster, cluster.trigger("acme", "runs", "noop"))
     assert noop["status"] == "succeeded" and noop.get("exitCode") is None

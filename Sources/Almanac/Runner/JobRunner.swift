@@ -51,6 +51,13 @@ public struct RunResult: Sendable {
     /// down), not because of anything the job did: the worker records nothing for it, and the
     /// partition's next owner runs the trigger again.
     public var interrupted: Bool
+    /// The job never started (missing or non-executable command, missing working directory,
+    /// unknown handler): recorded as `failure: notStarted` and not charged.
+    public var notStarted = false
+    /// Report lines refused (``RunReport/errors``); each is also in `error`.
+    public var refusedReportLines = 0
+    /// The signal that ended the process, if one did.
+    public var signal: Int32?
 
     public init(status: RunStatus, exitCode: Int32? = nil, usage: RunUsage = .none, followUps: [FollowUpRequest] = [],
                 stdoutTail: String = "", stderrTail: String = "", error: String? = nil, interrupted: Bool = false) {

@@ -149,7 +149,7 @@ public struct ProcessRunner: JobRunner {
         close(pipes[0][0]); close(pipes[1][1]); close(pipes[2][1]); close(pipes[3][1])
         guard spawnError == 0 else {
             close(pipes[0][1]); close(pipes[1][0]); close(pipes[2][0]); close(pipes[3][0])
-            return failure("cannot start \(argv[0]): \(String(cString: strerror(spawnError)))", exitCode: 127)
+            return notStarted("cannot start \(argv[0]): \(String(cString: strerror(spawnError)))")
         }
 
         var stdout = TailBuffer(limit: tailLimit)
@@ -274,9 +274,19 @@ public struct ProcessRunner: JobRunner {
             errors.append(exited ? "exited with code \(exitCode!)" : "killed by signal \(signal)")
         }
         errors += parsed.errors
-        return RunResult(status: runStatus, exitCode: exitCode, usage: parsed.usage, followUps: parsed.followUps,
-                         stdoutTail: stdout.text, stderrTail: stderr.text, error: errors.isEmpty ? nil : errors.joined(separator: "; "),
-                         interrupted: interrupted)
+        var result = RunResult(status: runStatus, exitCode: exitCode, usage: parsed.usage, followUps: parsed.followUps,
+                               stdoutTail: stdout.text, stderrTail: stderr.text, error: errors.isEmpty ? nil : errors.joined(separator: "; "),
+                               interrupted: interrupted)
+        result.refusedReportLines = parsed.errors.count
+        result.signal = exited ? nil : signal
+        return result
+    }
+
+    /// A run that never started: failed, no exit code (no process ran), not charged.
+    static func notStarted(_ text: String) -> RunResult {
+        var result = failure(text)
+        result.notStarted = true
+        return result
     }
 
     static func failure(_ text: String, exitCode: Int32? = nil) -> RunResult {

@@ -107,7 +107,7 @@ extension WorkerService {
             // The complexity in force when it completed: the same charge as the first try wrote.
             let events = RunRecord.derived(from: completion, trigger: item.trigger, complexity: job.complexity(at: completion.finishedAt),
                                            pricing: pricing, retries: job.config.retries, retryBackoffSeconds: options.retryBackoffSeconds)
-            if !events.contains(where: { $0.kind == .creditsCharged }) {
+            if completion.isCharged, !events.contains(where: { $0.kind == .creditsCharged }) {
                 // A completion no worker wrote (usage past RunUsage's limits): no charge rather
                 // than a trap that every restart would meet again.
                 logger.error("trigger \(item.trigger.triggerId) completed with usage too large to price in 64-bit millicredits: no charge written (almanac audit verify reports it)")

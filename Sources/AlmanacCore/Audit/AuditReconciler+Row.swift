@@ -36,13 +36,14 @@ extension AuditReconciler {
                 let (sum, overflow) = (duration ?? 0).addingReportingOverflow(completions[0].event.durationMilliseconds)
                 duration = overflow ? (sum < 0 ? .max : .min) : sum
                 latest = Self.outcome(of: completions[0].event.status)
+                latestCompletion = completions[0].event
                 if completions.count > 1 {
                     finding(.duplicateCompletion, id, "\(completions.count) job.completed events (\(completions.map(\.position.description).joined(separator: ", ")))")
                 }
                 if triggerScheduledFor == nil, log.triggersComplete {
                     finding(.completionWithoutTrigger, id, "job.completed at \(completions[0].position) but no job.triggered in the log")
                 }
-                if charges.isEmpty, asOf.timeIntervalSince(completions[0].time) > 60 {
+                if charges.isEmpty, completions[0].event.isCharged, asOf.timeIntervalSince(completions[0].time) > 60 {
                     let first = completions[0]
                     finding(.noCharge, id, "completed (\(first.event.status.rawValue)) at \(RFC3339.utcMilliseconds(first.time)) (\(first.position)); no credits.charged with this chargeId")
                 }
