@@ -4,12 +4,16 @@ trigger of a job no longer configured is not run, and in-process handlers are se
 
 One embedded broker and one real worker process serve every test of this file (dev clock at 10x,
 so the retry backoff of 10 clock seconds is 1 s)."""
+import datetime as dt
+import json
 import os
 import pathlib
+import subprocess
 
 import pytest
 
-from test_worker_support import Cluster, probe_app, seconds
+from conftest import ROOT, almanac_bin
+from test_worker_support import Cluster, probe_app, seconds, utc
 
 SPEED = 10
 
@@ -161,10 +165,12 @@ def test_environment_a_job_cannot_read_the_workers_own_variables(cluster):
     assert "hunter2" not in done["stdoutTail"] and "hunter3" not in done["stdoutTail"]
     assert "BROKER_PASSWORD" not in env and "ALMANAC_SASL_PASSWORD" not in env
     allowed = {"PATH", "LANG", "HOME", "GREETING", "ALMANAC_ACCOUNT_ID", "ALMANAC_APP_ID", "ALMANAC_JOB", "ALMANAC_TRIGGER_ID",
-               "ALMANAC_SCHEDULED_FOR", "ALMANAC_ATTEMPT", "ALMANAC_REPORT_FD"}
+               "ALMANAC_SCHEDULED_FOR", "ALMANAC_ATTEMPT", "ALMANAC_REPORT_FD", "ALMANAC_OUTPUT_DIR"}
     assert set(env) <= allowed | {"PWD"}, set(env) - allowed  # PWD: some env(1) builds add it
     assert env["GREETING"] == "hello" and env["ALMANAC_JOB"] == "env" and env["ALMANAC_REPORT_FD"] == "3"
     assert env["ALMANAC_TRIGGER_ID"] == done["triggerId"]
+    # The app's output folder under the worker's --state-directory (issue 23 item 14).
+    assert env["ALMANAC_OUTPUT_DIR"] == str(cluster.state / "out" / "runs")
 
 
 def test_trigger_of_a_job_no_longer_configured_is_not_run_or_charged(cluster):

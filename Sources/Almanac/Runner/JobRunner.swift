@@ -25,6 +25,13 @@ public struct RunRequest: Sendable {
         self.baseDirectory = baseDirectory
         self.timeout = timeout
     }
+
+    public init(trigger: JobTriggered, job: JobConfiguration, baseDirectory: String?, appDirectory: String?, outputDirectory: String?,
+                timeout: Duration) {
+        self.init(trigger: trigger, job: job, baseDirectory: baseDirectory, timeout: timeout)
+        self.appDirectory = appDirectory
+        self.outputDirectory = outputDirectory
+    }
 }
 
 /// A follow-up job a run asked for.

@@ -57,8 +57,12 @@ public struct ProcessRunner: JobRunner {
         return await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 // Named from inside: swift-corelibs-foundation ignores a name set before `start`.
+                let outputDirectory = request.outputDirectory
                 let thread = Thread {
                     Thread.current.name = "almanac.run"
+                    if let outputDirectory {
+                        try? FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
+                    }
                     continuation.resume(returning: Self.spawnAndWait(
                         argv: finalArgv, environment: environment, stdin: stdin, workingDirectory: workingDirectory,
                         timeout: max(timeoutSeconds, 0.05), killGrace: killGrace, cancel: cancel))
@@ -84,7 +88,9 @@ public struct ProcessRunner: JobRunner {
     }()
 
     static func environment(for request: RunRequest) -> [String: String] {
-        environment(for: request.trigger, job: request.job)
+        var env = environment(for: request.trigger, job: request.job)
+        if let output = request.outputDirectory { env["ALMANAC_OUTPUT_DIR"] = output }
+        return env
     }
 
     static func environment(for trigger: JobTriggered, job: JobConfiguration) -> [String: String] {

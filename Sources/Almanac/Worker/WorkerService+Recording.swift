@@ -28,8 +28,7 @@ extension WorkerService {
             coordinator.finish(token, outcome: .abandoned)
             return
         }
-        let request = RunRequest(trigger: trigger, job: job.config, baseDirectory: job.config.workingDirectory,
-                                 timeout: .seconds(job.config.timeoutSeconds))
+        let request = options.directories.request(trigger, job.config)
         // A hand-off stops the run through the closure it registers (its task is not cancelled).
         let result = await runner.run(request) { stop in coordinator.setCancel(token, stop) }
         let finishedAt = clock.now()
