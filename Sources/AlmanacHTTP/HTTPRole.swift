@@ -31,7 +31,8 @@ public struct HTTPRole: RoleExtension {
         let ledger = LedgerStore()
         let readiness = ReadinessLatch()
         let backend = KafkaOperatorBackend(store: context.store, ledgerStore: ledger, readiness: readiness,
-                                           clock: context.clock, publisher: context.publisher)
+                                           clock: context.clock, publisher: context.publisher,
+                                           runLog: RunLogReader(kafka: context.kafka, topics: context.publisher.topics, logger: context.logger))
         let router = Self.router(backend: backend, auth: AdminAuth(token: configuration.adminToken), registry: registry)
         let (host, notice) = configuration.binding
         var logger = context.logger

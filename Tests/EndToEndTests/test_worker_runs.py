@@ -59,6 +59,8 @@ jobs:
     complexity: 5
   - name: not-executable
     command: ['{script}']
+  - name: bad-report
+    command: ['/bin/sh', '-c', 'echo not-json >&3']
 """
 
 
@@ -187,6 +189,22 @@ def test_trigger_of_a_job_no_longer_configured_is_not_run_or_charged(cluster):
     assert not [d for d in log.data("almanac.credits.charged") if d["chargeId"] == trigger_id]
 
 
+def cli(cluster, *args) -> dict:
+    result = subprocess.run([almanac_bin(), *args, "--state-directory", str(cluster.state)], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_a_run_whose_report_lines_were_refused_is_marked_so_not_plain_succeeded(cluster):
+    """Issue 23, item 7: the completion counts the refused lines; status (the panel's view) flags it."""
+    done = completion(cluster, cluster.trigger("acme", "runs", "bad-report"))
+    assert done["status"] == "succeeded" and done["refusedReportLines"] == 1 and "report line 1" in done["error"]
+    last = {j["name"]: j for j in cli(cluster, "status", "runs", "--json")["jobs"]}["bad-report"]["lastRuns"][0]
+    assert (last["status"], last["needsAttention"], last["refusedReportLines"]) == ("succeeded", True, 1)
+    assert "report line 1" in last["error"]
+
+
 def test_a_run_that_cannot_start_is_recorded_not_started_retried_and_never_charged(cluster):
     """Issue 23, item 2: a missing or non-executable command is `failure: notStarted`, without an exit
     code; it is retried like any failure (the code may arrive later) and no attempt is charged."""
@@ -205,16 +223,11 @@ def test_a_run_that_cannot_start_is_recorded_not_started_retried_and_never_charg
     assert not [d for d in cluster.log.data("almanac.credits.charged") if d["chargeId"] in ids]
 
     # Item 7: `status --json` and `audit runs --json` carry the error and say it never started.
-    def cli(*args):
-        result = subprocess.run([almanac_bin(), *args, "--state-directory", str(cluster.state)], cwd=ROOT,
-                                capture_output=True, text=True, timeout=120)
-        assert result.returncode == 0, result.stderr
-        return json.loads(result.stdout)
-    jobs = {j["name"]: j for j in cli("status", "runs", "--json")["jobs"]}
+    jobs = {j["name"]: j for j in cli(cluster, "status", "runs", "--json")["jobs"]}
     last = jobs["missing-command"]["lastRuns"][0]
     assert (last["status"], last["failure"]) == ("failed", "notStarted") and "No such file" in last["error"]
     window = ["--from", utc(cluster.now() - dt.timedelta(hours=1)), "--to", utc(cluster.now() + dt.timedelta(hours=1))]
-    rows = {r["triggerId"]: r for r in cli("audit", "runs", "runs", "--job", "missing-command", "--json", *window)["rows"]}
+    rows = {r["triggerId"]: r for r in cli(cluster, "audit", "runs", "runs", "--job", "missing-command", "--json", *window)["rows"]}
     assert rows[first]["failure"] == "notStarted" and "No such file" in rows[first]["error"] and rows[first]["millicredits"] == 0
 
 

@@ -116,8 +116,10 @@ public struct HandlerRunner: JobRunner {
         errors += report.errors
         var interrupted = false
         if case .interrupted = outcome { interrupted = true }
-        return RunResult(status: status, exitCode: nil, usage: report.usage, followUps: report.followUps, stdoutTail: output,
-                         stderrTail: "", error: errors.isEmpty ? nil : errors.joined(separator: "; "), interrupted: interrupted)
+        var result = RunResult(status: status, exitCode: nil, usage: report.usage, followUps: report.followUps, stdoutTail: output,
+                               stderrTail: "", error: errors.isEmpty ? nil : errors.joined(separator: "; "), interrupted: interrupted)
+        result.refusedReportLines = report.errors.count
+        return result
     }
 
     /// Whether `task` ends within `seconds` (real time).

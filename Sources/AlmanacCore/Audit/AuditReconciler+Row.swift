@@ -19,6 +19,7 @@ extension AuditReconciler {
         var charged = Millicredits.zero
         // The newest attempt the log knows of, and what became of it.
         var latest: AuditOutcome?
+        var latestCompletion: JobCompleted?
         // The root, then its retries by attempt (no array built for the root alone).
         for index in 0...retries.count {
             let id = index == 0 ? root : retries[index - 1]
@@ -81,7 +82,9 @@ extension AuditReconciler {
             outcome = .notTickedYet
         }
         let row = AuditRow(job: key, triggerId: root, scheduledFor: scheduledFor, source: source, expected: expected, outcome: outcome,
-                           attempts: attempts, durationMilliseconds: duration, charged: charged, findings: findings.map(\.kind))
+                           attempts: attempts, durationMilliseconds: duration, charged: charged, findings: findings.map(\.kind),
+                           error: latestCompletion?.error, failure: latestCompletion?.failure,
+                           refusedReportLines: latestCompletion?.refusedReportLines)
         return ReconciledRun(row: row, findings: findings, billing: billing, billingFindings: billingFindings)
     }
 
