@@ -48,7 +48,8 @@ public struct HTTPRole: RoleExtension {
         let ledger = LedgerStore()
         let readiness = ReadinessLatch()
         let backend = KafkaOperatorBackend(store: context.store, ledgerStore: ledger, readiness: readiness,
-                                           clock: context.clock, publisher: context.publisher)
+                                           clock: context.clock, publisher: context.publisher,
+                                           runLog: RunLogReader(kafka: context.kafka, topics: context.publisher.topics, logger: context.logger))
         let persist = MemoryPersistDriver()
         let secure = configuration.secureCookies || configuration.usesTLS
         let router = Self.router(backend: backend, directory: directory, registry: registry,

@@ -31,6 +31,14 @@ public protocol OperatorBackend: Sendable {
     /// Publishes `event` stamped with ``now()`` and waits for the broker's acknowledgement.
     /// - Throws: the delivery error.
     func publish(_ event: AlmanacEvent) async throws -> PublishedEvent
+    /// The completions of `triggerIds` as the log holds them, tails included (``RunLogReader``):
+    /// the projection keeps no output. Empty when the backend cannot read the log.
+    /// - Throws: Kafka failures.
+    func completions(of triggerIds: Set<TriggerID>) async throws -> [TriggerID: JobCompleted]
+}
+
+extension OperatorBackend {
+    public func completions(of triggerIds: Set<TriggerID>) async throws -> [TriggerID: JobCompleted] { [:] }
 }
 
 /// The backend of a running process: its ``ProjectionStore``, ``LedgerStore``, readiness latch,
@@ -41,13 +49,21 @@ public struct KafkaOperatorBackend: OperatorBackend {
     let readiness: ReadinessLatch
     let clock: any WallClock
     let publisher: EventPublisher
+    /// Reads runs' completions for `?tails=true`; nil: none are read.
+    let runLog: RunLogReader?
 
-    public init(store: ProjectionStore, ledgerStore: LedgerStore, readiness: ReadinessLatch, clock: any WallClock, publisher: EventPublisher) {
+    public init(store: ProjectionStore, ledgerStore: LedgerStore, readiness: ReadinessLatch, clock: any WallClock, publisher: EventPublisher,
+                runLog: RunLogReader? = nil) {
         self.store = store
         self.ledgerStore = ledgerStore
         self.readiness = readiness
         self.clock = clock
         self.publisher = publisher
+        self.runLog = runLog
+    }
+
+    public func completions(of triggerIds: Set<TriggerID>) async throws -> [TriggerID: JobCompleted] {
+        try await runLog?.completions(of: triggerIds) ?? [:]
     }
 
     public var state: SchedulerState { store.state }

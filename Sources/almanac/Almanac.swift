@@ -10,7 +10,7 @@ struct AlmanacCommand: AsyncParsableCommand {
             Exit codes: 0 ok, 1 failure, 2 usage or invalid input.
             Example: almanac dev --start 2026-03-02T07:55:00-05:00 --speed 120 --run-for 3h
             """,
-        subcommands: [DevCommand.self, RunCommand.self, ApplyCommand.self, PauseCommand.self, ResumeCommand.self, TriggerCommand.self, NextCommand.self, EstimateCommand.self, BillingCommand.self, AuditCommand.self, ExportCommand.self, ImportCommand.self, StatusCommand.self, TailCommand.self, TopicsCommand.self, TokenCommand.self])
+        subcommands: [DevCommand.self, RunCommand.self, ApplyCommand.self, PauseCommand.self, ResumeCommand.self, TriggerCommand.self, NextCommand.self, EstimateCommand.self, BillingCommand.self, AuditCommand.self, ExportCommand.self, ImportCommand.self, StatusCommand.self, TailCommand.self, TopicsCommand.self, TokenCommand.self, RunsCommand.self])
 }
 
 /// Entry point: like `AsyncParsableCommand.main()`, but with Almanac's exit codes

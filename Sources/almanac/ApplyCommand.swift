@@ -9,8 +9,11 @@ struct ApplyCommand: AsyncParsableCommand {
         commandName: "apply",
         abstract: "Validate app files and publish app.configured for each new or changed one.",
         discussion: """
-            Relative programs and working directories are made absolute against each file's folder. \
-            The config topic is read to its end first; an app whose configuration equals the one in \
+            Commands and working directories are published as written: each worker resolves relative \
+            ones under its own --apps-root (<root>/<app id>/). Each command is checked here first: it \
+            must exist and be executable in the app's folder on this machine (--apps-root, else the \
+            app file's folder); a file that fails is refused. --skip-command-check when the code is \
+            not on this machine (apply then says it did not check). The config topic is read to its end first; an app whose configuration equals the one in \
             force is reported unchanged and not published again (an edit takes effect from its next \
             slot, so re-applying the same files is a no-op). Invalid files are reported (file, field, \
             reason) and not published; so is a file that would move an app to another account (an app \
@@ -30,8 +33,28 @@ struct ApplyCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON: one object per app with its file and state (created, changed, unchanged, valid).")
     var json = false
 
+    @Option(help: "The apps root as laid out on the workers (<root>/<app id>/), to check commands against. Default: each app file's folder.")
+    var appsRoot: String?
+
+    @Flag(help: "Do not check that commands exist and are executable (the code is not on this machine).")
+    var skipCommandCheck = false
+
     func run() async throws {
-        let loaded = AppFileLoader.load(path: path)
+        var loaded = AppFileLoader.load(path: path)
+        if skipCommandCheck {
+            if !loaded.apps.isEmpty {
+                FileHandle.standardError.write(Data("almanac: commands not checked (--skip-command-check): each worker must find them under its --apps-root\n".utf8))
+            }
+        } else {
+            let directories = JobDirectories(appsRoot: appsRoot)
+            var runnable: [LoadedApp] = []
+            for app in loaded.apps {
+                let problems = CommandCheck.problems(of: app.config, directory: directories.appDirectory(of: app.config.app) ?? app.directory)
+                loaded.errors += problems.map { ConfigError(source: app.file, field: $0.field, reason: $0.reason) }
+                if problems.isEmpty { runnable.append(app) }
+            }
+            loaded.apps = runnable
+        }
         for error in loaded.errors { FileHandle.standardError.write(Data("almanac: refused app file \(error)\n".utf8)) }
         var states: [String: String] = [:]
         var diffs: [String: AppConfigurationDiff] = [:]

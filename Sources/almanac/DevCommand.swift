@@ -32,8 +32,11 @@ struct DevCommand: AsyncParsableCommand {
     @Option(help: "Write every message of every topic as JSON lines to this file.")
     var export: String?
 
-    @Option(help: "Folder for dev state (dev.json, dev.brokers).")
+    @Option(help: "Folder for dev state (dev.json, dev.brokers) and the jobs' outputs (<folder>/out/<app>, ALMANAC_OUTPUT_DIR).")
     var stateDirectory: String = ".almanac"
+
+    @Option(help: "Where the worker finds each app's code: <root>/<app id>/, or <root> itself when that folder does not exist. Default: the folder of --apps.")
+    var appsRoot: String?
 
     @Option(help: "Roles to run in this process (projector,ticker,worker,http, all or none). With none, other processes run them with `almanac run`.")
     var roles: String = "all"
@@ -62,6 +65,7 @@ struct DevCommand: AsyncParsableCommand {
         let logger = makeLogger("almanac.dev", verbose: verbose)
         var options = DevSession.Options()
         options.appsPath = apps
+        options.appsRoot = appsRoot
         options.start = start.flatMap(RFC3339.parse)
         options.speed = speed
         options.runFor = runFor.flatMap(parseDuration)

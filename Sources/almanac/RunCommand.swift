@@ -45,6 +45,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Maximum concurrent runs per account in this worker.")
     var maxConcurrentRunsPerAccount: Int = 8
 
+    @Option(help: "Where this worker finds each app's code: <root>/<app id>/ (or <root> itself when that folder does not exist); relative commands and working directories resolve there. Default: the apps root of the `almanac dev` whose broker this is, else none (relative commands cannot start).")
+    var appsRoot: String?
+
     @Flag(help: "Log debug output to stderr.")
     var verbose = false
 
@@ -66,6 +69,8 @@ struct RunCommand: AsyncParsableCommand {
         options.worker.maxConcurrentRuns = maxConcurrentRuns
         options.worker.maxConcurrentHandlerRuns = maxConcurrentHandlerRuns
         options.worker.maxConcurrentRunsPerAccount = maxConcurrentRunsPerAccount
+        options.worker.directories = JobDirectories(appsRoot: appsRoot ?? dev?.appsRoot,
+                                                    outputRoot: (broker.stateDirectory as NSString).appendingPathComponent("out"))
         options.pricing = prices
         if roleSet.contains(.http) { options.extensions = [http.role(try http.configuration())] }
         options.announce = { role, url in FileHandle.standardError.write(Data("almanac run: \(role.rawValue) listening on \(url)/\n".utf8)) }

@@ -88,11 +88,21 @@ struct StatusCommand: AsyncParsableCommand {
             lines.append("  JOB                 SCHEDULE        SWITCH  NEXT RUN                   LAST RUN")
             for job in app.jobs {
                 let switchText = job.paused != nil ? "paused" : (job.enabled ? "on" : "held")
-                let last = job.lastRuns.first.map { "\($0.status)\($0.skipReason.map { " (\($0))" } ?? "") \($0.at.local)" } ?? "none yet"
+                let last = job.lastRuns.first.map(Self.lastRun) ?? "none yet"
                 lines.append("  " + pad(job.name, 20) + pad(job.schedule ?? "-", 16) + pad(switchText, 8) + pad(job.nextRuns.first?.local ?? "-", 27) + last)
             }
         }
         writeLines(lines)
+    }
+
+    /// `failed 2026-03-02T08:00:03-05:00: exited with code 2`, `succeeded, 1 report line(s) refused …`.
+    static func lastRun(_ run: RunView) -> String {
+        var status = run.failure == "notStarted" ? "not started" : run.status
+        if let skip = run.skipReason { status += " (\(skip))" }
+        if let refused = run.refusedReportLines { status += ", \(refused) report line(s) refused" }
+        var text = "\(status) \(run.at.local)"
+        if let error = run.error { text += ": " + (error.count > 120 ? String(error.prefix(120)) + "…" : error) }
+        return text
     }
 
     private func pad(_ text: String, _ width: Int) -> String {

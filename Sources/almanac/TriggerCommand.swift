@@ -56,5 +56,6 @@ struct TriggerCommand: AsyncParsableCommand {
         await producer.shutdown()
         if json { return try printPublished(.jobTriggered(trigger), report, at: now, triggerId: trigger.triggerId) }
         print("triggered \(trigger.job) as \(trigger.triggerId) (\(report.topicPartition)@\(report.offset))")
+        print("follow it with: almanac runs show \(trigger.triggerId)")
     }
 }

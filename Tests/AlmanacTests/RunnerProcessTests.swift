@@ -44,6 +44,17 @@ import Testing
         #expect(ContinuousClock.now - start < .seconds(25))
     }
 
+    /// `almanac dev --speed 600`: a 2 s timeout would be 3 ms of real time if it were on the clock.
+    @Test func run_whenTheClockIsScaled_theTimeoutIsRealSeconds() async {
+        var runner = ProcessRunner(clock: ScaledWallClock(start: Date(), speed: 600))
+        runner.killGrace = 1
+        let finishes = await runner.run(Self.request("sleep 0.5", timeout: 2))
+        #expect(finishes.status == .succeeded, "\(finishes.error ?? "")")
+        let overruns = await runner.run(Self.request("sleep 30", timeout: 1))
+        #expect(overruns.status == .timedOut)
+        #expect(overruns.error?.contains("timed out after 1 s of real time") == true, "\(overruns.error ?? "")")
+    }
+
     @Test func run_whenCancelled_stopsTheProcessGroup_andIsInterrupted() async throws {
         let runner = Self.runner
         let task = Task { await runner.run(Self.request("sleep 30 & echo $! >&3; sleep 30")) }

@@ -126,14 +126,13 @@ def dev_factory(tmp_path):
 
 @pytest.fixture
 def example_apps(tmp_path) -> pathlib.Path:
-    """examples/apps copied into tmp with absolute paths, outputs under tmp/out."""
+    """examples/apps copied into tmp with absolute paths (outputs go under the dev's state directory)."""
     apps = tmp_path / "apps"
     apps.mkdir()
     for src in (ROOT / "examples" / "apps").glob("*.yaml"):
         text = src.read_text()
         text = text.replace("../jobs/", str(ROOT / "examples" / "jobs") + "/")
         text = text.replace("../data/", str(ROOT / "examples" / "data") + "/")
-        text = text.replace("../../.almanac/out", str(tmp_path / "out"))
         (apps / src.name).write_text(text)
     return apps
 

@@ -74,6 +74,8 @@ def priced_from_completions(events: list[dict], tables: list[dict]) -> tuple[dic
     for e in events:
         if e["type"] != "almanac.job.completed" or e["data"]["triggerId"] in seen:
             continue
+        if e["data"].get("failure") == "notStarted":   # never started: not charged (docs/billing.md)
+            continue
         d = e["data"]
         seen.add(d["triggerId"])
         table = table_at(tables, scheduled_for[d["triggerId"]])
@@ -143,6 +145,50 @@ def wait_until(predicate, timeout: float, what: str):
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def topic_messages(brokers: str, topic: str) -> list[tuple[int, dict]]:
+    """(Kafka CreateTime in ms, event) of every message of `topic`, up to its end offsets now."""
+    consumer = Consumer({"bootstrap.servers": brokers, "group.id": f"test-{uuid.uuid4()}", "enable.auto.commit": False})
+    try:
+        partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
+        ends = {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10, cached=False)[1] for p in partitions}
+        consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p, end in ends.items() if end > 0])
+        left = {p: end for p, end in ends.items() if end > 0}
+        out = []
+        deadline = time.monotonic() + 30
+        while left and time.monotonic() < deadline:
+            m = consumer.poll(0.5)
+            if m is None or m.error():
+                continue
+            out.append((m.timestamp()[1], json.loads(m.value())))
+            if m.offset() + 1 >= left.get(m.partition(), 0):
+                left.pop(m.partition(), None)
+        assert not left, f"{topic}: partitions {sorted(left)} not read to their end"
+        return out
+    finally:
+        consumer.close()
+
+
+def check_documented_recording_order(brokers: str):
+    """docs/billing.md ("A charge", "How a consumer dedupes"): the worker writes a run's
+    job.completed, and only once it is acknowledged the charge, computed from that completion:
+    same executionId and status, `time` = the run's finishedAt; copies of a charge are identical."""
+    completions = {}
+    for created, e in topic_messages(brokers, "almanac.executions"):
+        if e["type"] == "almanac.job.completed":
+            completions.setdefault(e["data"]["triggerId"], (created, e))
+    copies: dict[str, list] = {}
+    for created, e in topic_messages(brokers, CHARGES):
+        copies.setdefault(e["data"]["chargeId"], []).append(e)
+        completed_at, completion = completions[e["data"]["triggerId"]]
+        assert completed_at <= created, f"charge {e['data']['chargeId']} written before its completion"
+        assert e["data"]["executionId"] == completion["data"]["executionId"]
+        assert e["data"]["status"] == completion["data"]["status"]
+        assert e["time"] == completion["data"]["finishedAt"] == completion["time"]
+    assert copies and set(copies) <= set(completions)
+    for charge_id, same in copies.items():
+        assert all(c == same[0] for c in same), f"copies of {charge_id} differ"
+
+
 def test_report_and_downstream_consumer_equal_the_billing_identity_and_count_duplicates_once(dev_factory, example_apps):
     # No --run-for: it runs until SIGINT, so its embedded broker outlives the readers below.
     dev = dev_factory(["--apps", str(example_apps), "--start", START, "--speed", "240"])
@@ -180,6 +226,7 @@ def test_report_and_downstream_consumer_equal_the_billing_identity_and_count_dup
     assert almanac["total"] == downstream["total"]
     assert almanac["log"]["duplicates"] == downstream["log"]["duplicates"] == 0
     assert sum(r["millicredits"] for r in almanac["rows"]) == almanac["total"]["millicredits"]
+    check_documented_recording_order(brokers)
 
     # Duplicates: an exact copy, a crash re-run's copy (new executionId and time, same chargeId),
     # and a copy that charges more (a conflict: still counted once, the first copy wins).

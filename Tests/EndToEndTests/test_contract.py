@@ -53,12 +53,12 @@ def utc(text: str) -> dt.datetime:
 
 
 def copy_example_apps(tmp: pathlib.Path) -> pathlib.Path:
-    """examples/apps with absolute paths and outputs under tmp (as conftest.example_apps)."""
+    """examples/apps with absolute paths (as conftest.example_apps)."""
     apps = tmp / "apps"
     apps.mkdir()
     for src in (ROOT / "examples" / "apps").glob("*.yaml"):
         text = src.read_text().replace("../jobs/", str(ROOT / "examples" / "jobs") + "/")
-        text = text.replace("../data/", str(ROOT / "examples" / "data") + "/").replace("../../.almanac/out", str(tmp / "out"))
+        text = text.replace("../data/", str(ROOT / "examples" / "data") + "/")
         (apps / src.name).write_text(text)
     return apps
 

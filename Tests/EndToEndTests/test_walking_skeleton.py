@@ -65,7 +65,8 @@ def test_examples_over_three_simulated_hours_run_complete_and_charge_exactly_onc
         expected = [r for r in csv.DictReader(f)
                     if dt.datetime.fromisoformat(r["starts_at"]).astimezone(NY).date() == dt.date(2026, 3, 3)
                     and (r["phone"] or r["email"])]
-    outbox = (tmp_path / "out" / "reminders" / "2026-03-03.txt").read_text().splitlines()
+    # Under the dev's state directory (ALMANAC_OUTPUT_DIR), not in the checkout.
+    outbox = (dev.state / "out" / "clinic-reminders" / "2026-03-03.txt").read_text().splitlines()
     assert len(outbox) == len(expected) > 0
     reminder_charge = next(c for c in charges if c["data"]["account"] == "acme-clinics")
     items = {i["item"]: i["quantity"] for i in reminder_charge["data"]["lineItems"]}

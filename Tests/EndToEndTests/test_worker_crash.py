@@ -35,8 +35,7 @@ def apps(tmp):
              f"  - name: flaky\n    command: ['/bin/sh', '-c', {json.dumps(FLAKY)}]\n    retries: 1\n")
     csv_import = (ROOT / "examples" / "apps" / "csv-import.yaml").read_text()
     csv_import = csv_import.replace("../jobs/", f"{jobs}/").replace("../data/", f"{data}/")
-    csv_import = csv_import.replace("../../.almanac/out/csv-import", str(tmp / "imports"))
-    csv_import = csv_import.replace("    env:\n", "    env:\n      IMPORT_DELAY_SECONDS: '0.3'\n")
+    csv_import = csv_import.replace("    env:\n", f"    env:\n      IMPORT_DELAY_SECONDS: '0.3'\n      IMPORT_OUT: {tmp / 'imports'}\n")
     probe, probe_jobs = probe_app()
     return {"crash.yaml": crash, "csv-import.yaml": csv_import, "probe.yaml": probe}, probe_jobs
 

@@ -4,12 +4,16 @@ trigger of a job no longer configured is not run, and in-process handlers are se
 
 One embedded broker and one real worker process serve every test of this file (dev clock at 10x,
 so the retry backoff of 10 clock seconds is 1 s)."""
+import datetime as dt
+import json
 import os
 import pathlib
+import subprocess
 
 import pytest
 
-from test_worker_support import Cluster, probe_app, seconds
+from conftest import ROOT, almanac_bin
+from test_worker_support import Cluster, probe_app, seconds, utc
 
 SPEED = 10
 
@@ -17,16 +21,19 @@ SPEED = 10
 def app(tmp: pathlib.Path) -> str:
     pids = tmp / "pids"
     pids.mkdir()
-    # Timeouts are clock seconds: 20 at 10x is 2 s of real time.
+    script = tmp / "not-executable.sh"
+    script.write_text("#!/bin/sh\necho never\n")
+    # Timeouts are real seconds whatever the clock's speed (`almanac dev --speed`): the clock decides
+    # when runs are due, not how long a process may take.
     return f"""app: runs
 account: acme
 jobs:
   - name: forks
     command: ['/bin/sh', '-c', 'sleep 300 & echo $! > {pids}/forks.grandchild; echo $$ > {pids}/forks.child; sleep 300']
-    timeoutSeconds: 20
+    timeoutSeconds: 2
   - name: ignores-term
     command: ['/bin/sh', '-c', 'trap "" TERM; sleep 300 & echo $! > {pids}/stubborn.grandchild; echo $$ > {pids}/stubborn.child; sleep 300']
-    timeoutSeconds: 20
+    timeoutSeconds: 2
     complexity: 4
   - name: thrice
     command: ['/bin/sh', '-c', 'echo "attempt $ALMANAC_ATTEMPT"; [ "$ALMANAC_ATTEMPT" -ge 3 ]']
@@ -40,9 +47,20 @@ jobs:
   - name: slow-handler
     handler: almanac.sleep
     params: {{seconds: 30}}
-    timeoutSeconds: 10
+    timeoutSeconds: 1
+  - name: longer-than-its-timeout-on-the-clock
+    command: ['/bin/sleep', '1.5']
+    timeoutSeconds: 3
   - name: no-such-handler
     command: ['handler:does-not-exist']
+  - name: missing-command
+    command: ['/nonexistent/almanac-job']
+    retries: 1
+    complexity: 5
+  - name: not-executable
+    command: ['{script}']
+  - name: bad-report
+    command: ['/bin/sh', '-c', 'echo not-json >&3']
 """
 
 
@@ -98,6 +116,7 @@ def test_timeout_kills_the_whole_process_group_grandchild_included(cluster, job,
     done = completion(cluster, trigger_id)
     assert done["status"] == "timed_out"
     assert kill in done["error"], done["error"]
+    assert "timed out after 2 s of real time" in done["error"], done["error"]
     # 2 s of real time, plus the 5 s grace before SIGKILL when TERM is ignored.
     real = done["durationMilliseconds"] / 1000 / SPEED
     assert (1.9 <= real <= 3.5) if kill == "SIGTERM" else (6.9 <= real <= 8.5), real
@@ -108,6 +127,14 @@ def test_timeout_kills_the_whole_process_group_grandchild_included(cluster, job,
     charge = cluster.log.wait(lambda: next((d for d in cluster.log.data("almanac.credits.charged") if d["chargeId"] == trigger_id), None),
                               10, "the charge")
     assert charge["status"] == "timed_out" and charge["lineItems"][0]["item"] == "base"
+
+
+def test_timeout_under_a_fast_clock_is_real_seconds_and_durations_are_clock_time(cluster):
+    """Issue 23, item 1: at 10x a 3 s timeout used to give the job 0.3 s; 1.5 s of sleep now finishes."""
+    done = completion(cluster, cluster.trigger("acme", "runs", "longer-than-its-timeout-on-the-clock"))
+    assert done["status"] == "succeeded", done.get("error")
+    # durationMilliseconds is on the writer's clock (the events' times): 1.5 s real is ~15 s here.
+    assert 1.4 <= done["durationMilliseconds"] / 1000 / SPEED <= 3.0, done["durationMilliseconds"]
 
 
 def test_retries_fail_twice_then_succeed_with_attempt_3_and_a_charge_per_attempt(cluster):
@@ -140,10 +167,12 @@ def test_environment_a_job_cannot_read_the_workers_own_variables(cluster):
     assert "hunter2" not in done["stdoutTail"] and "hunter3" not in done["stdoutTail"]
     assert "BROKER_PASSWORD" not in env and "ALMANAC_SASL_PASSWORD" not in env
     allowed = {"PATH", "LANG", "HOME", "GREETING", "ALMANAC_ACCOUNT_ID", "ALMANAC_APP_ID", "ALMANAC_JOB", "ALMANAC_TRIGGER_ID",
-               "ALMANAC_SCHEDULED_FOR", "ALMANAC_ATTEMPT", "ALMANAC_REPORT_FD"}
+               "ALMANAC_SCHEDULED_FOR", "ALMANAC_ATTEMPT", "ALMANAC_REPORT_FD", "ALMANAC_OUTPUT_DIR"}
     assert set(env) <= allowed | {"PWD"}, set(env) - allowed  # PWD: some env(1) builds add it
     assert env["GREETING"] == "hello" and env["ALMANAC_JOB"] == "env" and env["ALMANAC_REPORT_FD"] == "3"
     assert env["ALMANAC_TRIGGER_ID"] == done["triggerId"]
+    # The app's output folder under the worker's --state-directory (issue 23 item 14).
+    assert env["ALMANAC_OUTPUT_DIR"] == str(cluster.state / "out" / "runs")
 
 
 def test_trigger_of_a_job_no_longer_configured_is_not_run_or_charged(cluster):
@@ -158,6 +187,48 @@ def test_trigger_of_a_job_no_longer_configured_is_not_run_or_charged(cluster):
     assert not [d for d in log.data("almanac.job.started") if d["triggerId"] == trigger_id]
     log.wait(cluster.committed_everything, 10, "the offset to be committed")
     assert not [d for d in log.data("almanac.credits.charged") if d["chargeId"] == trigger_id]
+
+
+def cli(cluster, *args) -> dict:
+    result = subprocess.run([almanac_bin(), *args, "--state-directory", str(cluster.state)], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_a_run_whose_report_lines_were_refused_is_marked_so_not_plain_succeeded(cluster):
+    """Issue 23, item 7: the completion counts the refused lines; status (the panel's view) flags it."""
+    done = completion(cluster, cluster.trigger("acme", "runs", "bad-report"))
+    assert done["status"] == "succeeded" and done["refusedReportLines"] == 1 and "report line 1" in done["error"]
+    last = {j["name"]: j for j in cli(cluster, "status", "runs", "--json")["jobs"]}["bad-report"]["lastRuns"][0]
+    assert (last["status"], last["needsAttention"], last["refusedReportLines"]) == ("succeeded", True, 1)
+    assert "report line 1" in last["error"]
+
+
+def test_a_run_that_cannot_start_is_recorded_not_started_retried_and_never_charged(cluster):
+    """Issue 23, item 2: a missing or non-executable command is `failure: notStarted`, without an exit
+    code; it is retried like any failure (the code may arrive later) and no attempt is charged."""
+    first = cluster.trigger("acme", "runs", "missing-command")
+    retry = completion(cluster, first + "~2", timeout=60)
+    done = completion(cluster, first)
+    for run in (done, retry):
+        assert (run["status"], run.get("failure"), run.get("exitCode")) == ("failed", "notStarted", None), run
+        assert "cannot start /nonexistent/almanac-job: No such file or directory" in run["error"], run["error"]
+    not_executable = completion(cluster, cluster.trigger("acme", "runs", "not-executable"))
+    assert not_executable.get("failure") == "notStarted" and "Permission denied" in not_executable["error"]
+    missing_handler = completion(cluster, cluster.trigger("acme", "runs", "no-such-handler"))
+    assert missing_handler.get("failure") == "notStarted"
+    cluster.log.wait(cluster.committed_everything, 10, "the offsets to be committed")
+    ids = {first, first + "~2", not_executable["triggerId"], missing_handler["triggerId"]}
+    assert not [d for d in cluster.log.data("almanac.credits.charged") if d["chargeId"] in ids]
+
+    # Item 7: `status --json` and `audit runs --json` carry the error and say it never started.
+    jobs = {j["name"]: j for j in cli(cluster, "status", "runs", "--json")["jobs"]}
+    last = jobs["missing-command"]["lastRuns"][0]
+    assert (last["status"], last["failure"]) == ("failed", "notStarted") and "No such file" in last["error"]
+    window = ["--from", utc(cluster.now() - dt.timedelta(hours=1)), "--to", utc(cluster.now() + dt.timedelta(hours=1))]
+    rows = {r["triggerId"]: r for r in cli(cluster, "audit", "runs", "runs", "--job", "missing-command", "--json", *window)["rows"]}
+    assert rows[first]["failure"] == "notStarted" and "No such file" in rows[first]["error"] and rows[first]["millicredits"] == 0
 
 
 def test_handlers_run_in_process_selected_by_name_with_timeout_by_cancellation(cluster):

@@ -35,3 +35,27 @@ def queue_follow_up(job: str, params: dict | None = None) -> None:
 
 def path_from_env(name: str) -> str:
     return os.path.abspath(os.environ[name])
+
+
+def dry_run(run_params: dict) -> bool:
+    """Whether the run was asked to only show what it would do (`{"dryRun": true}` in its params):
+    then it sends nothing, writes nothing and reports no usage, so it is charged its base only."""
+    value = run_params.get("dryRun", False)
+    if not isinstance(value, bool):
+        raise SystemExit(f"params.dryRun must be true or false, not {json.dumps(value)}")
+    return value
+
+
+def output_dir(override: str | None = None) -> str:
+    """The folder this run writes its outputs to: the variable named `override` when the app file's
+    `env` sets it, else ALMANAC_OUTPUT_DIR, which the worker gives every job (`<state directory>/out/<app>`,
+    outside the checkout). Created if missing."""
+    if override and os.environ.get(override):
+        path = path_from_env(override)
+    elif os.environ.get("ALMANAC_OUTPUT_DIR"):
+        path = path_from_env("ALMANAC_OUTPUT_DIR")
+    else:
+        raise SystemExit("no output folder: the worker sets ALMANAC_OUTPUT_DIR (almanac dev and almanac run do)"
+                         + (f"; or set {override} in the app file's env" if override else ""))
+    os.makedirs(path, exist_ok=True)
+    return path

@@ -4,8 +4,10 @@ writes them as one JSON-lines file, then queues itself (a follow-up) for the nex
 file is done; the last batch writes `_done.json`.
 
 Params (stdin): {"offset": 0, "batchSize": 500, "importId": "…"}; the first run gets none of them
-but the batch size and takes its own trigger id as the import id. Environment: IMPORT_CSV (input),
-IMPORT_OUT (output folder), IMPORT_DELAY_SECONDS (optional pause per batch, to watch it run).
+but the batch size and takes its own trigger id as the import id; {"dryRun": true} counts the rows it
+would import and writes and queues nothing. Environment: IMPORT_CSV (input), IMPORT_OUT (output
+folder; default ALMANAC_OUTPUT_DIR, which the worker gives every job), IMPORT_DELAY_SECONDS
+(optional pause per batch, to watch it run).
 
 Every row is imported exactly once even if a worker dies mid-run: a run that is not recorded runs
 again, and the output of a batch is keyed by (import id, offset) and written atomically (temp file,
@@ -26,7 +28,12 @@ params = job.params()
 offset = int(params.get("offset", 0))
 batch_size = int(params.get("batchSize", 500))
 import_id = params.get("importId") or re.sub(r"[^A-Za-z0-9._-]+", "_", os.environ["ALMANAC_TRIGGER_ID"])
-out_dir = os.path.join(job.path_from_env("IMPORT_OUT"), import_id)
+if job.dry_run(params):
+    with open(job.path_from_env("IMPORT_CSV"), newline="") as f:
+        count = sum(1 for _ in itertools.islice(csv.DictReader(f), offset, None))
+    print(f"dry run: would import {count} rows from offset {offset} in {(count + batch_size - 1) // batch_size} batches; wrote nothing")
+    raise SystemExit(0)
+out_dir = os.path.join(job.output_dir("IMPORT_OUT"), import_id)
 os.makedirs(out_dir, exist_ok=True)
 
 

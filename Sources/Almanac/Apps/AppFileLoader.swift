@@ -2,7 +2,8 @@ import AlmanacCore
 import Foundation
 import Yams
 
-/// An app file that passed validation, with the folder its relative commands resolve against.
+/// An app file that passed validation, with its folder (absolute): where its relative commands
+/// resolve on this machine (``CommandCheck``); workers resolve them under their apps root.
 public struct LoadedApp: Sendable {
     public var config: AppConfiguration
     public var file: String
@@ -74,24 +75,10 @@ public enum AppFileLoader {
         let directory = ((file as NSString).deletingLastPathComponent as NSString).standardizingPath
         let absolute = directory.hasPrefix("/") ? directory : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(directory)
         let folder = (absolute as NSString).standardizingPath
-        return .success(LoadedApp(config: resolvingPaths(config, against: folder), file: file, directory: folder))
-    }
-
-    /// Makes each job's program (when it is a relative path) and working directory absolute,
-    /// relative to the app file's folder, so the published config runs the same on any worker.
-    static func resolvingPaths(_ config: AppConfiguration, against folder: String) -> AppConfiguration {
-        var config = config
-        for index in config.jobs.indices {
-            var job = config.jobs[index]
-            if let program = job.command.first, program.contains("/"), !program.hasPrefix("/") {
-                job.command[0] = ((folder as NSString).appendingPathComponent(program) as NSString).standardizingPath
-            }
-            let directory = job.workingDirectory ?? "."
-            job.workingDirectory = directory.hasPrefix("/") ? directory
-                : ((folder as NSString).appendingPathComponent(directory) as NSString).standardizingPath
-            config.jobs[index] = job
-        }
-        return config
+        // Published as written: each worker resolves relative commands and working directories
+        // against its own apps root at run time (``JobDirectories``), so no path of this machine
+        // is baked into app.configured.
+        return .success(LoadedApp(config: config, file: file, directory: folder))
     }
 
     static func fieldPath(_ error: DecodingError) -> String {

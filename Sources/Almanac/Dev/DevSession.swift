@@ -9,6 +9,9 @@ import ServiceLifecycle
 public struct DevSession {
     public struct Options: Sendable {
         public var appsPath = "examples/apps"
+        /// The worker's apps root (``JobDirectories``); nil: the folder of `appsPath` (the folder
+        /// itself, or a file's folder), so the examples' relative commands run as written.
+        public var appsRoot: String?
         /// Simulated start; `nil` = now.
         public var start: Date?
         /// Simulated seconds per real second.
@@ -64,8 +67,11 @@ public struct DevSession {
         let clock = DeferredStartClock(start: options.start ?? Date(), speed: options.speed)
         let stateDirectory = options.stateDirectory
         let prefix = topics.prefix
-        let stateFile = try DevStateFile(DevState(brokers: brokers, clock: ScaledWallClock(start: clock.start, speed: clock.speed), topicPrefix: prefix),
-                                         directory: stateDirectory)
+        let directories = JobDirectories(appsRoot: options.appsRoot ?? Self.folder(of: options.appsPath),
+                                         outputRoot: (stateDirectory as NSString).appendingPathComponent("out"))
+        var initialState = DevState(brokers: brokers, clock: ScaledWallClock(start: clock.start, speed: clock.speed), topicPrefix: prefix)
+        initialState.appsRoot = directories.appsRoot
+        let stateFile = try DevStateFile(initialState, directory: stateDirectory)
         say("Almanac dev: Kafka at \(brokers) (\(cluster == nil ? "external" : "embedded")), written to \(options.stateDirectory)/dev.brokers")
         say("Clock starts \(RFC3339.local(clock.start, zone: TimeZone(identifier: AppConfiguration.defaultTimeZone)!)) at \(options.speed)x")
 
@@ -87,6 +93,7 @@ public struct DevSession {
         let end = options.runFor.map { clock.start.addingTimeInterval($0) }
         roleOptions.lastMinute = end.map { TickPlanner.minute(containing: $0.addingTimeInterval(-1)) }
         roleOptions.worker.maxConcurrentRuns = options.maxConcurrentRuns
+        roleOptions.worker.directories = directories
         roleOptions.pricing = options.pricing
         roleOptions.extensions = options.extensions
         let announceLogger = logger
@@ -103,6 +110,7 @@ public struct DevSession {
                     let url = state.httpURL
                     state = DevState(brokers: brokers, clock: clock.scaled!, topicPrefix: prefix)
                     state.httpURL = url
+                    state.appsRoot = directories.appsRoot
                 }
             } catch {
                 logger.error("could not write \(stateDirectory)/dev.json: \(error)")
@@ -112,7 +120,7 @@ public struct DevSession {
         // Simulated time starts once the worker holds its partitions (a first group join takes seconds).
         if roles.worker != nil { roles.worker!.onReady = begin } else { begin() }
         let observer = try EventLogObserver(kafka: kafka, topics: topics, zone: TimeZone(identifier: AppConfiguration.defaultTimeZone)!,
-                                            printLines: options.printEvents, exportPath: options.exportPath, logger: logger)
+                                            clockSpeed: options.speed, printLines: options.printEvents, exportPath: options.exportPath, logger: logger)
 
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: observer)] + roles.services
         if let end {
@@ -131,6 +139,13 @@ public struct DevSession {
         await producer.shutdown()
         _ = cluster
         return observer.summary
+    }
+
+    /// `path` if it is a folder, else the folder it is in.
+    static func folder(of path: String) -> String {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue { return path }
+        return (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
     }
 
     private func say(_ text: String) {

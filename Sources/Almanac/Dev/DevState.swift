@@ -12,6 +12,8 @@ public struct DevState: Codable, Sendable {
     public var topicPrefix: String
     /// The `http` role's base URL (admin panel and API), once it listens; `nil` without it.
     public var httpURL: String?
+    /// The dev worker's apps root (absolute): `almanac run` against this broker uses it by default.
+    public var appsRoot: String?
 
     public init(brokers: String, clock: ScaledWallClock, topicPrefix: String) {
         self.brokers = brokers

@@ -12,15 +12,19 @@ public final class EventLogObserver: Service, Sendable {
     let consumer: KafkaConsumer
     let topics: AlmanacTopics
     let zone: TimeZone
+    /// The writers' clock speed (``EventLine/clockSpeed``).
+    let clockSpeed: Double
     let printLines: Bool
     let export: FileHandle?
     private let summaryBox = Mutex(RunSummary())
     private let positions = Mutex([KafkaTopicPartition: Int64]())
 
-    public init(kafka: KafkaConfiguration, topics: AlmanacTopics, zone: TimeZone, printLines: Bool, exportPath: String?, logger: Logger) throws {
+    public init(kafka: KafkaConfiguration, topics: AlmanacTopics, zone: TimeZone, clockSpeed: Double = 1, printLines: Bool, exportPath: String?,
+                logger: Logger) throws {
         consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(client: kafka), logger: logger)
         self.topics = topics
         self.zone = zone
+        self.clockSpeed = clockSpeed
         self.printLines = printLines
         if let exportPath {
             _ = FileManager.default.createFile(atPath: exportPath, contents: nil)
@@ -103,7 +107,7 @@ public final class EventLogObserver: Service, Sendable {
         case .jobStarted, .tickCompleted, .appRemoved:
             return nil  // dev prints what a user follows: triggers, outcomes, charges, toggles
         default:
-            return EventLine(zone: zone).text(envelope)
+            return EventLine(zone: zone, clockSpeed: clockSpeed).text(envelope)
         }
     }
 }

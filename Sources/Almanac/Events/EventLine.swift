@@ -6,8 +6,15 @@ import Foundation
 /// in `zone` (minutes), the event's own `time` first.
 public struct EventLine: Sendable {
     public var zone: TimeZone
+    /// Clock seconds per real second of the log's writer (`almanac dev --speed`; 1 for real time).
+    /// Above or below 1, a run's duration (clock time, from its events) is labelled "simulated"
+    /// and followed by the real time it took.
+    public var clockSpeed: Double
 
-    public init(zone: TimeZone) { self.zone = zone }
+    public init(zone: TimeZone, clockSpeed: Double = 1) {
+        self.zone = zone
+        self.clockSpeed = clockSpeed
+    }
 
     /// The line of `envelope`; every event type has one.
     public func text(_ envelope: EventEnvelope) -> String {
@@ -19,6 +26,12 @@ public struct EventLine: Sendable {
         String(RFC3339.local(date, zone: zone).dropFirst(11).prefix(5))
     }
 
+    /// `1530 ms`, or under a scaled clock `68167 ms simulated (568 ms real)`.
+    private func duration(_ milliseconds: Int64) -> String {
+        guard clockSpeed != 1, clockSpeed > 0 else { return "\(milliseconds) ms" }
+        return "\(milliseconds) ms simulated (\(Int64((Double(milliseconds) / clockSpeed).rounded())) ms real)"
+    }
+
     private func body(_ event: AlmanacEvent) -> String {
         switch event {
         case .jobTriggered(let e):
@@ -26,7 +39,7 @@ public struct EventLine: Sendable {
         case .jobStarted(let e):
             return "started   \(e.job)  on \(e.worker) (attempt \(e.attempt))"
         case .jobCompleted(let e):
-            return "\(e.status == .succeeded ? "done     " : "FAILED   ") \(e.job)  \(e.durationMilliseconds) ms\(e.error.map { "  \($0)" } ?? "")"
+            return "\(e.status == .succeeded ? "done     " : "FAILED   ") \(e.job)  \(duration(e.durationMilliseconds))\(e.error.map { "  \($0)" } ?? "")"
         case .jobSkipped(let e):
             return "skipped   \(e.job)  for \(local(e.scheduledFor)) (\(e.reason.rawValue))"
         case .creditsCharged(let e):

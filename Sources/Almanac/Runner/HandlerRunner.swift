@@ -52,19 +52,19 @@ public struct HandlerRunner: JobRunner {
     @discardableResult
     public func start(_ request: RunRequest, completion: @escaping @Sendable (RunResult) -> Void) -> @Sendable () -> Void {
         guard let name = request.job.handlerName else {
-            completion(RunResult(status: .failed, error: "job \(request.job.name) does not select a handler"))
+            completion(ProcessRunner.notStarted("job \(request.job.name) does not select a handler"))
             return {}
         }
         guard let handler = registry.handler(named: name) else {
             let known = registry.names.joined(separator: ", ")
-            completion(RunResult(status: .failed, error: "no handler \"\(name)\" is registered in this worker (registered: \(known))"))
+            completion(ProcessRunner.notStarted("no handler \"\(name)\" is registered in this worker (registered: \(known))"))
             return {}
         }
         let reporter = RunReporter()
         let timeoutSeconds = Double(request.timeout.components.seconds)
         let context = JobContext(trigger: request.trigger, job: request.job, params: request.trigger.params ?? .object([:]),
-                                 workingDirectory: request.job.workingDirectory ?? request.baseDirectory,
-                                 deadline: clock.now().addingTimeInterval(timeoutSeconds), report: reporter)
+                                 workingDirectory: request.baseDirectory,
+                                 deadline: clock.now().addingTimeInterval(timeoutSeconds / clock.realSecondsPerSecond), report: reporter)
         let killGrace = self.killGrace
         // The first outcome ends the run. A handler that returned is recorded at once, on its own
         // task; otherwise its task is cancelled and given the kill grace, on a task of its own.
@@ -85,7 +85,7 @@ public struct HandlerRunner: JobRunner {
         // The timeout is a deadline on the process's one timeout timer (no task, nothing on the
         // cooperative pool until it fires), cancelled when the handler returns first. It is armed
         // before the handler's task exists, and the race waits for both (`arm`) before it ends.
-        let timeoutReal = max(timeoutSeconds * clock.realSecondsPerSecond, 0.05)
+        let timeoutReal = max(timeoutSeconds, 0.05)
         let timeout = HandlerTimeouts.shared.add(after: min(timeoutReal, Double(Int32.max) / 1000)) { race.resolve(.timedOut) }
         let work = Task {
             do { try await handler.run(context); race.resolve(.returned(nil)) } catch { race.resolve(.returned(error)) }
@@ -107,7 +107,7 @@ public struct HandlerRunner: JobRunner {
             errors.append("handler \(name) threw: \(error)")
         case .timedOut:
             status = .timedOut
-            errors.append("timed out after \(Int(timeoutSeconds)) s; handler task cancelled")
+            errors.append("timed out after \(Int(timeoutSeconds)) s of real time (timeoutSeconds); handler task cancelled")
         case .interrupted:
             status = .failed
             errors.append("interrupted: the worker stopped the run (handler task cancelled)")
@@ -116,8 +116,10 @@ public struct HandlerRunner: JobRunner {
         errors += report.errors
         var interrupted = false
         if case .interrupted = outcome { interrupted = true }
-        return RunResult(status: status, exitCode: nil, usage: report.usage, followUps: report.followUps, stdoutTail: output,
-                         stderrTail: "", error: errors.isEmpty ? nil : errors.joined(separator: "; "), interrupted: interrupted)
+        var result = RunResult(status: status, exitCode: nil, usage: report.usage, followUps: report.followUps, stdoutTail: output,
+                               stderrTail: "", error: errors.isEmpty ? nil : errors.joined(separator: "; "), interrupted: interrupted)
+        result.refusedReportLines = report.errors.count
+        return result
     }
 
     /// Whether `task` ends within `seconds` (real time).

@@ -5,9 +5,18 @@ import Foundation
 public struct RunRequest: Sendable {
     public var trigger: JobTriggered
     public var job: JobConfiguration
-    /// Folder relative commands and the working directory resolve against (the app file's folder).
+    /// The run's working directory, absolute (``JobDirectories/workingDirectory(of:app:)``); nil:
+    /// the worker's own.
     public var baseDirectory: String?
-    /// Time the run may take, in the worker clock's seconds (``WallClock``); then it is stopped.
+    /// The folder of the app's code, absolute, which a relative command (`jobs/digest.py`)
+    /// resolves against (``JobDirectories/appDirectory(of:)``); nil: the working directory.
+    public var appDirectory: String?
+    /// The app's output folder, absolute, given to a process as `ALMANAC_OUTPUT_DIR` (created
+    /// before the process starts); nil: the variable is not set.
+    public var outputDirectory: String?
+    /// Time the run may take, in real seconds: then it is stopped. Real even when the worker's
+    /// ``WallClock`` is scaled (`almanac dev --speed`): the clock decides when runs are due, not how
+    /// long a process may take.
     public var timeout: Duration
 
     public init(trigger: JobTriggered, job: JobConfiguration, baseDirectory: String?, timeout: Duration) {
@@ -15,6 +24,13 @@ public struct RunRequest: Sendable {
         self.job = job
         self.baseDirectory = baseDirectory
         self.timeout = timeout
+    }
+
+    public init(trigger: JobTriggered, job: JobConfiguration, baseDirectory: String?, appDirectory: String?, outputDirectory: String?,
+                timeout: Duration) {
+        self.init(trigger: trigger, job: job, baseDirectory: baseDirectory, timeout: timeout)
+        self.appDirectory = appDirectory
+        self.outputDirectory = outputDirectory
     }
 }
 
@@ -42,6 +58,13 @@ public struct RunResult: Sendable {
     /// down), not because of anything the job did: the worker records nothing for it, and the
     /// partition's next owner runs the trigger again.
     public var interrupted: Bool
+    /// The job never started (missing or non-executable command, missing working directory,
+    /// unknown handler): recorded as `failure: notStarted` and not charged.
+    public var notStarted = false
+    /// Report lines refused (``RunReport/errors``); each is also in `error`.
+    public var refusedReportLines = 0
+    /// The signal that ended the process, if one did.
+    public var signal: Int32?
 
     public init(status: RunStatus, exitCode: Int32? = nil, usage: RunUsage = .none, followUps: [FollowUpRequest] = [],
                 stdoutTail: String = "", stderrTail: String = "", error: String? = nil, interrupted: Bool = false) {

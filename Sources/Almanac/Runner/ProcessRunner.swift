@@ -7,11 +7,13 @@ import Glibc
 
 /// Runs a job as a process (DESIGN.md §5):
 /// - argv from the job config, spawned with `posix_spawn` in a process group of its own;
-/// - a scrubbed environment: only `PATH`, `LANG`, `HOME`, the `ALMANAC_*` variables and the job's `env`;
+/// - a scrubbed environment: only `PATH`, `LANG`, `HOME`, the `ALMANAC_*` variables (with
+///   `ALMANAC_OUTPUT_DIR` when the request has an output folder) and the job's `env`;
 /// - params as JSON on stdin; stdout and stderr captured (last 64 KiB of each kept);
 /// - reports as JSON lines on fd 3 (`ALMANAC_REPORT_FD=3`, see ``RunReport``);
-/// - on timeout the whole group gets SIGTERM, then SIGKILL 5 s later; the same when the calling
-///   task is cancelled (the result is then ``RunResult/interrupted``);
+/// - on timeout (real seconds, whatever the worker's clock: see ``RunRequest/timeout``) the whole
+///   group gets SIGTERM, then SIGKILL 5 s later; the same when the calling task is cancelled (the
+///   result is then ``RunResult/interrupted``);
 /// - when the job's own process exits, whatever is left of its group is killed.
 ///
 /// swift-subprocess 1.0 cannot hand a child an extra descriptor on Linux (its
@@ -33,18 +35,21 @@ public struct ProcessRunner: JobRunner {
     public func run(_ request: RunRequest) async -> RunResult {
         let environment = Self.environment(for: request)
         var argv = request.job.command
-        guard !argv.isEmpty else { return Self.failure("the job has no command") }
-        if let base = request.baseDirectory, argv[0].contains("/"), !argv[0].hasPrefix("/") {
-            argv[0] = (base as NSString).appendingPathComponent(argv[0])
+        guard !argv.isEmpty else { return Self.notStarted("the job has no command") }
+        if argv[0].contains("/"), !argv[0].hasPrefix("/") {
+            guard let base = request.appDirectory ?? request.baseDirectory else {
+                return Self.notStarted("cannot start \(argv[0]): a relative command needs an apps root (--apps-root) on this worker")
+            }
+            argv[0] = ((base as NSString).appendingPathComponent(argv[0]) as NSString).standardizingPath
         }
         let stdin = Array(((try? String(data: JSONEncoder().encode(request.trigger.params ?? .object([:])), encoding: .utf8)) ?? "{}").utf8)
-        let timeoutSeconds = Double(request.timeout.components.seconds) * clock.realSecondsPerSecond
+        let timeoutSeconds = Double(request.timeout.components.seconds)
         let killGrace = self.killGrace
         let workingDirectory = request.baseDirectory
         if let workingDirectory {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: workingDirectory, isDirectory: &isDirectory), isDirectory.boolValue else {
-                return Self.failure("cannot start \(argv[0]): the working directory \(workingDirectory) is not a directory", exitCode: 127)
+                return Self.notStarted("cannot start \(argv[0]): the working directory \(workingDirectory) is not a directory")
             }
         }
         let finalArgv = argv
@@ -52,8 +57,12 @@ public struct ProcessRunner: JobRunner {
         return await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 // Named from inside: swift-corelibs-foundation ignores a name set before `start`.
+                let outputDirectory = request.outputDirectory
                 let thread = Thread {
                     Thread.current.name = "almanac.run"
+                    if let outputDirectory {
+                        try? FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
+                    }
                     continuation.resume(returning: Self.spawnAndWait(
                         argv: finalArgv, environment: environment, stdin: stdin, workingDirectory: workingDirectory,
                         timeout: max(timeoutSeconds, 0.05), killGrace: killGrace, cancel: cancel))
@@ -79,7 +88,9 @@ public struct ProcessRunner: JobRunner {
     }()
 
     static func environment(for request: RunRequest) -> [String: String] {
-        environment(for: request.trigger, job: request.job)
+        var env = environment(for: request.trigger, job: request.job)
+        if let output = request.outputDirectory { env["ALMANAC_OUTPUT_DIR"] = output }
+        return env
     }
 
     static func environment(for trigger: JobTriggered, job: JobConfiguration) -> [String: String] {
@@ -144,7 +155,7 @@ public struct ProcessRunner: JobRunner {
         close(pipes[0][0]); close(pipes[1][1]); close(pipes[2][1]); close(pipes[3][1])
         guard spawnError == 0 else {
             close(pipes[0][1]); close(pipes[1][0]); close(pipes[2][0]); close(pipes[3][0])
-            return failure("cannot start \(argv[0]): \(String(cString: strerror(spawnError)))", exitCode: 127)
+            return notStarted("cannot start \(argv[0]): \(String(cString: strerror(spawnError)))")
         }
 
         var stdout = TailBuffer(limit: tailLimit)
@@ -261,7 +272,7 @@ public struct ProcessRunner: JobRunner {
             errors.append("interrupted: the worker stopped the run (process group sent SIGTERM\(killed ? " then SIGKILL" : ""))")
         } else if timedOut {
             runStatus = .timedOut
-            errors.append("timed out after \(Int(timeout)) s; process group sent SIGTERM\(killed ? " then SIGKILL" : "")")
+            errors.append("timed out after \(Int(timeout)) s of real time (timeoutSeconds); process group sent SIGTERM\(killed ? " then SIGKILL" : "")")
         } else if exitCode == 0 {
             runStatus = .succeeded
         } else {
@@ -269,9 +280,19 @@ public struct ProcessRunner: JobRunner {
             errors.append(exited ? "exited with code \(exitCode!)" : "killed by signal \(signal)")
         }
         errors += parsed.errors
-        return RunResult(status: runStatus, exitCode: exitCode, usage: parsed.usage, followUps: parsed.followUps,
-                         stdoutTail: stdout.text, stderrTail: stderr.text, error: errors.isEmpty ? nil : errors.joined(separator: "; "),
-                         interrupted: interrupted)
+        var result = RunResult(status: runStatus, exitCode: exitCode, usage: parsed.usage, followUps: parsed.followUps,
+                               stdoutTail: stdout.text, stderrTail: stderr.text, error: errors.isEmpty ? nil : errors.joined(separator: "; "),
+                               interrupted: interrupted)
+        result.refusedReportLines = parsed.errors.count
+        result.signal = exited ? nil : signal
+        return result
+    }
+
+    /// A run that never started: failed, no exit code (no process ran), not charged.
+    static func notStarted(_ text: String) -> RunResult {
+        var result = failure(text)
+        result.notStarted = true
+        return result
     }
 
     static func failure(_ text: String, exitCode: Int32? = nil) -> RunResult {

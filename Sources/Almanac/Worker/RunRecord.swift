@@ -44,11 +44,14 @@ enum RunRecord {
         return JobCompleted(triggerId: trigger.triggerId, executionId: executionId, job: trigger.job, status: result.status,
                             attempt: trigger.attempt, exitCode: result.exitCode, startedAt: startedAt, finishedAt: finishedAt,
                             usage: result.usage, followUps: followUps.map(\.triggerId), stdoutTail: result.stdoutTail,
-                            stderrTail: result.stderrTail, error: errors.isEmpty ? nil : errors.joined(separator: "; "))
+                            stderrTail: result.stderrTail, error: errors.isEmpty ? nil : errors.joined(separator: "; "),
+                            failure: result.notStarted ? .notStarted : nil,
+                            refusedReportLines: result.refusedReportLines > 0 ? result.refusedReportLines : nil,
+                            signal: result.signal)
     }
 
-    /// The charge (always: failed and timed-out runs pay too) and, after a failure with retries
-    /// left, the next attempt's trigger. Deterministic: same inputs, same events.
+    /// The charge (failed and timed-out runs pay too; a run that never started does not) and, after
+    /// a failure with retries left, the next attempt's trigger. Deterministic: same inputs, same events.
     ///
     /// A completion whose usage cannot be priced in 64-bit millicredits gets no charge, where
     /// `Pricer.charge` would trap (`Pricer.chargeIfPriceable`). Only a completion no worker wrote

@@ -88,8 +88,7 @@ extension WorkerService {
         stops.reserveCapacity(runs.count)
         for (index, run) in runs.enumerated() {
             let config = run.job.config
-            let request = RunRequest(trigger: run.item.trigger, job: config, baseDirectory: config.workingDirectory,
-                                     timeout: .seconds(config.timeoutSeconds))
+            let request = options.directories.request(run.item.trigger, config)
             let stop = runner.handlers.start(request) { result in ended.add(index, result, finishedAt: clock.now()) }
             latch.register(stop)
             stops.append((run.token, stop))

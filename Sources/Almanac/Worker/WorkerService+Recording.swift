@@ -28,8 +28,7 @@ extension WorkerService {
             coordinator.finish(token, outcome: .abandoned)
             return
         }
-        let request = RunRequest(trigger: trigger, job: job.config, baseDirectory: job.config.workingDirectory,
-                                 timeout: .seconds(job.config.timeoutSeconds))
+        let request = options.directories.request(trigger, job.config)
         // A hand-off stops the run through the closure it registers (its task is not cancelled).
         let result = await runner.run(request) { stop in coordinator.setCancel(token, stop) }
         let finishedAt = clock.now()
@@ -107,7 +106,7 @@ extension WorkerService {
             // The complexity in force when it completed: the same charge as the first try wrote.
             let events = RunRecord.derived(from: completion, trigger: item.trigger, complexity: job.complexity(at: completion.finishedAt),
                                            pricing: pricing, retries: job.config.retries, retryBackoffSeconds: options.retryBackoffSeconds)
-            if !events.contains(where: { $0.kind == .creditsCharged }) {
+            if completion.isCharged, !events.contains(where: { $0.kind == .creditsCharged }) {
                 // A completion no worker wrote (usage past RunUsage's limits): no charge rather
                 // than a trap that every restart would meet again.
                 logger.error("trigger \(item.trigger.triggerId) completed with usage too large to price in 64-bit millicredits: no charge written (almanac audit verify reports it)")

@@ -52,6 +52,8 @@ public struct WorkerService: Service {
         public var unknownJobWait: Duration = .seconds(10)
         /// In-process handlers, selected by jobs with `command: ["handler:NAME"]`.
         public var handlers = HandlerRegistry.builtIn
+        /// Where jobs' code is (`--apps-root`) and where their outputs go (`ALMANAC_OUTPUT_DIR`).
+        public var directories = JobDirectories()
         public init() {}
     }
 

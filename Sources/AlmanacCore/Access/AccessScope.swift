@@ -21,7 +21,7 @@ extension OperatorLedger {
             var scoped = day
             scoped.apps = day.apps.filter { principal.mayAccess(account: $0.key.account, app: $0.key.app) }
             scoped.runs = day.runs.filter { principal.mayAccess(account: $0.key.account, app: $0.key.app) }
-            scoped.chargeIds = []
+            // `charges` stays: it is looked up only by the ids of runs the principal can see.
             return scoped
         }
         copy.rejections = rejections.filter { entry in

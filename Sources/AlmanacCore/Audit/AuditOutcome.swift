@@ -95,6 +95,10 @@ public struct AuditRow: Hashable, Sendable {
     public var charged: Millicredits
     /// Findings about this run (also listed in the report's discrepancies).
     public var findings: [AuditDiscrepancy.Kind]
+    /// The last completed attempt's `error`, `failure` and refused report lines (`job.completed`).
+    public var error: String? = nil
+    public var failure: RunFailure? = nil
+    public var refusedReportLines: Int? = nil
 }
 
 /// Something in the log that the contract says cannot happen.

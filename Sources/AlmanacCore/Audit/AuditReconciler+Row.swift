@@ -19,6 +19,7 @@ extension AuditReconciler {
         var charged = Millicredits.zero
         // The newest attempt the log knows of, and what became of it.
         var latest: AuditOutcome?
+        var latestCompletion: JobCompleted?
         // The root, then its retries by attempt (no array built for the root alone).
         for index in 0...retries.count {
             let id = index == 0 ? root : retries[index - 1]
@@ -36,13 +37,14 @@ extension AuditReconciler {
                 let (sum, overflow) = (duration ?? 0).addingReportingOverflow(completions[0].event.durationMilliseconds)
                 duration = overflow ? (sum < 0 ? .max : .min) : sum
                 latest = Self.outcome(of: completions[0].event.status)
+                latestCompletion = completions[0].event
                 if completions.count > 1 {
                     finding(.duplicateCompletion, id, "\(completions.count) job.completed events (\(completions.map(\.position.description).joined(separator: ", ")))")
                 }
                 if triggerScheduledFor == nil, log.triggersComplete {
                     finding(.completionWithoutTrigger, id, "job.completed at \(completions[0].position) but no job.triggered in the log")
                 }
-                if charges.isEmpty, asOf.timeIntervalSince(completions[0].time) > 60 {
+                if charges.isEmpty, completions[0].event.isCharged, asOf.timeIntervalSince(completions[0].time) > 60 {
                     let first = completions[0]
                     finding(.noCharge, id, "completed (\(first.event.status.rawValue)) at \(RFC3339.utcMilliseconds(first.time)) (\(first.position)); no credits.charged with this chargeId")
                 }
@@ -80,7 +82,9 @@ extension AuditReconciler {
             outcome = .notTickedYet
         }
         let row = AuditRow(job: key, triggerId: root, scheduledFor: scheduledFor, source: source, expected: expected, outcome: outcome,
-                           attempts: attempts, durationMilliseconds: duration, charged: charged, findings: findings.map(\.kind))
+                           attempts: attempts, durationMilliseconds: duration, charged: charged, findings: findings.map(\.kind),
+                           error: latestCompletion?.error, failure: latestCompletion?.failure,
+                           refusedReportLines: latestCompletion?.refusedReportLines)
         return ReconciledRun(row: row, findings: findings, billing: billing, billingFindings: billingFindings)
     }
 

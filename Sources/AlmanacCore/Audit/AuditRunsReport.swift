@@ -27,6 +27,9 @@ public struct AuditRunsReport: Sendable {
             var durationMilliseconds: Int64?
             var millicredits: Int64
             var findings: [String]
+            var error: String?
+            var failure: String?
+            var refusedReportLines: Int?
         }
         struct Document: Encodable {
             var app: String
@@ -43,7 +46,8 @@ public struct AuditRunsReport: Sendable {
                 Row(job: r.job.job, triggerId: r.triggerId.rawValue, scheduledFor: RFC3339.utcMilliseconds(r.scheduledFor),
                     scheduledForLocal: RFC3339.local(r.scheduledFor, zone: zone), source: r.source.rawValue,
                     outcome: r.outcome.code, outcomeText: r.outcome.text(zone: zone), expected: r.expected, attempts: r.attempts,
-                    durationMilliseconds: r.durationMilliseconds, millicredits: r.charged.rawValue, findings: r.findings.map(\.rawValue))
+                    durationMilliseconds: r.durationMilliseconds, millicredits: r.charged.rawValue, findings: r.findings.map(\.rawValue),
+                    error: r.error, failure: r.failure?.rawValue, refusedReportLines: r.refusedReportLines)
             },
             discrepancies: discrepancies.map(AuditDiscrepancyJSON.init))
         return AuditJSON.encode(document)
@@ -58,11 +62,17 @@ public struct AuditRunsReport: Sendable {
         for r in rows {
             let duration = r.durationMilliseconds.map { Self.seconds($0) } ?? "-"
             table.append([RFC3339.local(r.scheduledFor, zone: zone), r.job.job, r.source.rawValue + (r.expected || r.source != .scheduled ? "" : "?"),
-                          r.outcome.text(zone: zone) + (r.findings.isEmpty ? "" : "  !"), String(r.attempts), duration, r.charged.description])
+                          r.outcome.text(zone: zone) + Self.marks(r) + (r.findings.isEmpty ? "" : "  !"), String(r.attempts), duration,
+                          r.charged.description])
         }
         out += AuditJSON.columns(table, numeric: [4, 5, 6])
         out += "\n\(rows.count) run(s); " + AuditJSON.discrepancyText(discrepancies)
         return out
+    }
+
+    /// What a bare outcome hides: ` (not started)`, ` (2 report line(s) refused)`.
+    static func marks(_ row: AuditRow) -> String {
+        (row.failure == .notStarted ? " (not started)" : "") + (row.refusedReportLines.map { " (\($0) report line(s) refused)" } ?? "")
     }
 
     /// `1.530 s` from milliseconds (exact, no floating point).

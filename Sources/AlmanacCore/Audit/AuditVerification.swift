@@ -142,6 +142,15 @@ extension AuditReconciler {
         }
         guard !completions.isEmpty else { return findings }
         billing.completions += 1
+        guard completions[0].event.isCharged else {
+            // Never started: priced at nothing, so a charge for it breaks the identity.
+            billing.addPriced(.zero)
+            if let first = charges.first {
+                findings.append(AuditDiscrepancy(.mispricedCharge, id, job: rowJob, scheduledFor: scheduledFor,
+                                                 detail: "charged \(first.event.total) credits for a run that never started (failure notStarted), which costs nothing"))
+            }
+            return findings
+        }
         guard let complexity = timeline.epoch(app: completions[0].event.job.app, job: completions[0].event.job.job,
                                               at: completions[0].time)?.job.config.complexity else {
             billing.unpriced += 1

@@ -49,8 +49,9 @@ public struct JobConfiguration: Codable, Hashable, Sendable {
     /// Schedule expression (platform form or 5-field cron, DESIGN.md §4); `nil` for jobs that only
     /// run when queued as follow-ups or triggered by hand.
     public var schedule: String?
-    /// argv of the process to run; relative paths resolve against the app file's folder. Empty
-    /// when the job runs a ``handler``.
+    /// argv of the process to run; a relative program path (`jobs/digest.py`) resolves on each
+    /// worker against the app's folder under its apps root (docs/workers.md, "Where job code
+    /// lives"), a bare name (`python3`) through `PATH`. Empty when the job runs a ``handler``.
     public var command: [String]
     /// Name of an in-process Swift handler registered in the workers, instead of a process
     /// (docs/workers.md). Exactly one of `command` and `handler`.
@@ -71,8 +72,8 @@ public struct JobConfiguration: Codable, Hashable, Sendable {
     public var params: JSONValue?
     /// Whether pausing the app also holds this job's queued follow-ups. Default false.
     public var pauseHoldsFollowUps: Bool
-    /// Working directory of the process. In an app file, relative to the file's folder (default:
-    /// that folder); `almanac apply` and `almanac dev` publish it as an absolute path.
+    /// Working directory of the process, published as written: a relative one resolves on each
+    /// worker against the app's folder under its apps root (default: that folder).
     public var workingDirectory: String?
 
     public init(name: String, schedule: String?, command: [String], env: [String: String] = [:], complexity: Int = 1,

@@ -192,10 +192,16 @@ enum EventFastDecoder {
         let executionId = try r.string(d, "executionId")
         var exitCode: Int32?
         if let value = r.present(d, "exitCode") { exitCode = try r.int32(at: value) }
+        var failure: RunFailure?
+        if r.present(d, "failure") != nil { failure = try r.enumValue(d, "failure", RunFailure.self) }
         let finishedAt = try r.date(d, "finishedAt")
         var followUps: [TriggerID] = []
         for element in try r.array(try r.required(d, "followUps")) { followUps.append(TriggerID(try r.string(at: element))) }
         let job = try r.jobKey(d, "job")
+        var refusedReportLines: Int?
+        if let value = r.present(d, "refusedReportLines") { refusedReportLines = Int(try r.int64(at: value)) }
+        var signal: Int32?
+        if let value = r.present(d, "signal") { signal = try r.int32(at: value) }
         let startedAt = try r.date(d, "startedAt")
         let status = try r.enumValue(d, "status", RunStatus.self)
         let stderrTail = try r.string(d, "stderrTail")
@@ -214,7 +220,8 @@ enum EventFastDecoder {
         var event = JobCompleted(
             triggerId: triggerId, executionId: executionId, job: job, status: status, attempt: attempt, exitCode: exitCode,
             startedAt: startedAt, finishedAt: finishedAt, usage: usage, followUps: followUps,
-            stdoutTail: stdoutTail, stderrTail: stderrTail, error: error)
+            stdoutTail: stdoutTail, stderrTail: stderrTail, error: error, failure: failure, refusedReportLines: refusedReportLines,
+            signal: signal)
         // As read, not recomputed from the two times.
         event.durationMilliseconds = durationMilliseconds
         return event

@@ -106,6 +106,10 @@ enum EventFastEncoder {
             w.raw(",\"exitCode\":")
             w.integer(Int64(exitCode))
         }
+        if let failure = e.failure {
+            w.raw(",\"failure\":")
+            w.string(failure.rawValue)
+        }
         w.raw(",\"finishedAt\":")
         w.date(e.finishedAt)
         w.raw(",\"followUps\":[")
@@ -115,6 +119,14 @@ enum EventFastEncoder {
         }
         w.raw("],\"job\":")
         job(e.job, &w)
+        if let refused = e.refusedReportLines {
+            w.raw(",\"refusedReportLines\":")
+            w.integer(Int64(refused))
+        }
+        if let signal = e.signal {
+            w.raw(",\"signal\":")
+            w.integer(Int64(signal))
+        }
         w.raw(",\"startedAt\":")
         w.date(e.startedAt)
         w.raw(",\"status\":")

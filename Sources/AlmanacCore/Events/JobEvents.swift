@@ -111,10 +111,23 @@ public struct JobCompleted: Codable, Hashable, Sendable {
     public var stderrTail: String
     /// Why it failed (exit code, signal, malformed report lines …), if it did.
     public var error: String?
+    /// `notStarted` when the run never started (with status `failed`); absent otherwise.
+    public var failure: RunFailure?
+    /// How many of the run's report lines were refused (malformed, unknown, over a limit; `error`
+    /// says which); absent when none. A run with refused lines may have metered less than it used.
+    public var refusedReportLines: Int?
+    /// The signal that ended the process (`9` for SIGKILL), when one did; absent otherwise (then
+    /// `exitCode` says how it ended, or no process ran).
+    public var signal: Int32?
+
+    /// Whether the run is charged: every completion is, except one that never started
+    /// (docs/billing.md, "What a run costs").
+    public var isCharged: Bool { failure != .notStarted }
 
     public init(triggerId: TriggerID, executionId: String, job: JobKey, status: RunStatus, attempt: Int, exitCode: Int32?,
                 startedAt: Date, finishedAt: Date, usage: RunUsage, followUps: [TriggerID] = [],
-                stdoutTail: String = "", stderrTail: String = "", error: String? = nil) {
+                stdoutTail: String = "", stderrTail: String = "", error: String? = nil, failure: RunFailure? = nil,
+                refusedReportLines: Int? = nil, signal: Int32? = nil) {
         self.triggerId = triggerId
         self.executionId = executionId
         self.job = job
@@ -129,7 +142,18 @@ public struct JobCompleted: Codable, Hashable, Sendable {
         self.stdoutTail = stdoutTail
         self.stderrTail = stderrTail
         self.error = error
+        self.failure = failure
+        self.refusedReportLines = refusedReportLines
+        self.signal = signal
     }
+}
+
+/// Why a failed run failed, where a reader acts on it (`job.completed`'s `failure`).
+public enum RunFailure: String, Codable, Hashable, Sendable {
+    /// It never started: the command is missing or not executable, its working directory is
+    /// missing, or no handler of that name is registered. Not charged; retried like any failure
+    /// (the code may reach the worker later), each attempt free.
+    case notStarted
 }
 
 /// Why a due run did not run.

@@ -37,6 +37,7 @@ enum SemanticValidation {
             try jobKey(e.job)
             if e.attempt < 1 { throw EventDecodingError(.invalidData, "data.attempt: \(e.attempt) must be at least 1") }
             // Not checked: finishedAt >= startedAt (a wall clock stepping back must not lose a real completion).
+            if let refused = e.refusedReportLines { try notNegative(Int64(refused), "data.refusedReportLines") }
             try notNegative(e.usage.emails, "data.usage.emails")
             try notNegative(e.usage.sms, "data.usage.sms")
             for (index, ai) in e.usage.ai.enumerated() {

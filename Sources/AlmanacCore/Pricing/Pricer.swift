@@ -48,9 +48,11 @@ public enum Pricer {
             lineItems: lineItems(complexity: complexity, usage: completed.usage, table: table))
     }
 
-    /// ``charge(for:complexity:table:)``, or `nil` where it would trap (a charge past 64-bit
-    /// millicredits: only usage outside the limits above, e.g. a completion published by hand).
+    /// ``charge(for:complexity:table:)``, or `nil` for a run that is not charged (it never started:
+    /// ``JobCompleted/isCharged``) and where it would trap (a charge past 64-bit millicredits: only
+    /// usage outside the limits above, e.g. a completion published by hand).
     public static func chargeIfPriceable(for completed: JobCompleted, complexity: Int, table: PricingTable) -> CreditsCharged? {
+        guard completed.isCharged else { return nil }
         guard total(complexity: complexity, usage: completed.usage, table: table) != nil else { return nil }
         return charge(for: completed, complexity: complexity, table: table)
     }

@@ -31,7 +31,8 @@ public struct OperatorLedger: Sendable {
         public var apps: [AppRef: Millicredits] = [:]
         /// Charged runs per app (each `chargeId` once).
         public var runs: [AppRef: Int] = [:]
-        var chargeIds: Set<TriggerID> = []
+        /// Each charge of the day: `chargeId` → its total.
+        var charges: [TriggerID: Millicredits] = [:]
         public init() {}
 
         /// Millicredits per account: the sum of its apps.
@@ -57,6 +58,12 @@ public struct OperatorLedger: Sendable {
 
     public init() {}
 
+    /// The total charged under `chargeId` (its first copy), while its day is kept.
+    public func charge(_ chargeId: TriggerID) -> Millicredits? {
+        for totals in days.values { if let total = totals.charges[chargeId] { return total } }
+        return nil
+    }
+
     /// The UTC day number of `instant`.
     public static func day(of instant: Date) -> Int64 {
         Int64((instant.timeIntervalSince1970 / 86_400).rounded(.down))
@@ -67,14 +74,14 @@ public struct OperatorLedger: Sendable {
     public mutating func apply(_ envelope: EventEnvelope) -> Bool {
         switch envelope.event {
         case .creditsCharged(let charge):
-            if days.values.contains(where: { $0.chargeIds.contains(charge.chargeId) }) { return false }
+            if days.values.contains(where: { $0.charges[charge.chargeId] != nil }) { return false }
             let day = Self.day(of: envelope.time)
             if let oldest = days.keys.min(), days.count >= dayLimit, day < oldest { return false }
             let ref = AppRef(account: charge.account, app: charge.app)
             // Saturating: a charge published by hand may hold any 64-bit amount.
             days[day, default: DayTotals()].apps[ref, default: .zero].addSaturating(charge.total)
             days[day]!.runs[ref, default: 0] += 1
-            days[day]!.chargeIds.insert(charge.chargeId)
+            days[day]!.charges[charge.chargeId] = charge.total
             while days.count > dayLimit, let oldest = days.keys.min() { days.removeValue(forKey: oldest) }
             return true
         case .eventRejected(let rejected):

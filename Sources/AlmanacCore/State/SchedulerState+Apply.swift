@@ -39,8 +39,14 @@ extension SchedulerState {
             if lastTick.map({ e.minute > $0 }) ?? true { lastTick = e.minute }
             return .applied
         case .jobCompleted(let e):
-            record(e.job, RunRecord(triggerId: e.triggerId, scheduledFor: nil, outcome: e.status.rawValue, at: e.finishedAt,
-                                         startedAt: e.startedAt, durationMilliseconds: e.durationMilliseconds, attempt: e.attempt))
+            var run = RunRecord(triggerId: e.triggerId, scheduledFor: nil, outcome: e.status.rawValue, at: e.finishedAt,
+                                startedAt: e.startedAt, durationMilliseconds: e.durationMilliseconds, attempt: e.attempt)
+            run.error = e.error.map { $0.count > RunRecord.errorLimit ? String($0.prefix(RunRecord.errorLimit)) + "…" : $0 }
+            run.exitCode = e.exitCode
+            run.signal = e.signal
+            run.failure = e.failure
+            run.refusedReportLines = e.refusedReportLines
+            record(e.job, run)
             return .applied
         case .jobSkipped(let e):
             record(e.job, RunRecord(triggerId: e.triggerId, scheduledFor: e.scheduledFor, outcome: "skipped:\(e.reason.rawValue)", at: envelope.time))

@@ -24,6 +24,15 @@ public struct SchedulerState: Sendable {
         public var durationMilliseconds: Int64?
         /// Completions: the attempt (1, then retries).
         public var attempt: Int?
+        /// Completions: how it ended beyond the status (`job.completed`'s fields); `error` is kept
+        /// up to ``errorLimit`` characters, so that the projection stays small.
+        public var error: String?
+        public var exitCode: Int32?
+        public var signal: Int32?
+        public var failure: RunFailure?
+        public var refusedReportLines: Int?
+        /// Characters of a run's `error` the projection keeps (the log has all of it).
+        public static let errorLimit = 2000
 
         public init(triggerId: TriggerID, scheduledFor: Date?, outcome: String, at: Date,
                     startedAt: Date? = nil, durationMilliseconds: Int64? = nil, attempt: Int? = nil) {

@@ -85,12 +85,21 @@ public enum PanelPage {
             if job.lastRuns.isEmpty { out += #"<span class="muted">none yet</span>"# }
             for run in job.lastRuns {
                 let duration = run.durationMilliseconds.map { " · \(Self.duration($0))" } ?? ""
-                let what = run.status == "skipped" ? "skipped (\(run.skipReason ?? ""))" : run.status
-                out += "<span class=\"run \(html(run.status))\" title=\"\(html(run.triggerId))\">\(html(String(run.at.local.dropFirst(11).prefix(5)))) \(html(what))\(html(duration))</span>"
+                let what = run.status == "skipped" ? "skipped (\(run.skipReason ?? ""))" : Self.outcome(run)
+                let chip = run.needsAttention == true ? "attention" : run.status
+                let title = run.triggerId + (run.error.map { "\n\($0)" } ?? "")
+                out += "<span class=\"run \(html(chip))\" title=\"\(html(title))\">\(html(String(run.at.local.dropFirst(11).prefix(5)))) \(html(what))\(html(duration))</span>"
             }
             out += "</td></tr>"
         }
         return out + "</tbody></table></section>"
+    }
+
+    /// A finished run's status as a chip says it: `not started`, `succeeded, 2 report line(s) refused`.
+    static func outcome(_ run: RunView) -> String {
+        if run.failure == "notStarted" { return "not started" }
+        if let refused = run.refusedReportLines, refused > 0 { return "\(run.status), \(refused) report line(s) refused" }
+        return run.status
     }
 
     /// An on/off switch: a form whose submit button shows the current state and flips it.

@@ -29,6 +29,7 @@ enum PanelStyle {
     .run { display:inline-block; margin:0 .25rem .2rem 0; padding:.05rem .4rem; border-radius:4px; font-size:.78rem; background:#e8f5ee; color:#14633a; white-space:nowrap; }
     .run.failed, .run.timed_out { background:#fde8e8; color:var(--bad); }
     .run.skipped { background:#eef1f5; color:var(--muted); }
+    .run.attention { background:#fff4d6; color:#7a5200; }
     .flash { background:#fff8e1; border:1px solid #f1d48a; border-radius:8px; padding:.6rem .8rem; }
     .login input { padding:.35rem .5rem; border:1px solid var(--line); border-radius:6px; }
     .login button, header button { padding:.35rem .7rem; border-radius:6px; border:1px solid var(--line); background:#fff; cursor:pointer; }

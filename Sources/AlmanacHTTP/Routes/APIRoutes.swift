@@ -15,7 +15,7 @@ import Kafka
 /// |---|---|---|
 /// | GET | /v1/apps, /v1/apps/{app} | apps, jobs, switches, next and last runs, credits today |
 /// | GET | /v1/accounts | credits today per account |
-/// | GET | /v1/apps/{app}/jobs/{job}/runs?limit= | a job's recent runs |
+/// | GET | /v1/apps/{app}/jobs/{job}/runs?limit=&tails= | a job's recent runs (`tails=true`: with stdout/stderr, read from the log) |
 /// | GET | /v1/dlq?limit= | recent rejections (an account principal: those whose key is its own) |
 /// | POST | /v1/apps/{app}/pause, …/resume, /v1/apps/{app}/jobs/{job}/pause, …/resume | `{"reason"?}` |
 /// | POST | /v1/apps/{app}/jobs/{job}/trigger | `{"params"?}` |
@@ -40,7 +40,22 @@ struct APIRoutes: Sendable {
         v1.get("apps/:app/jobs/:job/runs") { request, context in
             let (builder, app, job) = try resolveJob(context)
             let limit = try Self.limit(request, default: 20)
-            return JSONBody.response(builder.runs(app: app, job: job, limit: limit)!)
+            var runs = builder.runs(app: app, job: job, limit: limit)!
+            if try Self.flag(request, "tails") {
+                // The projection keeps no output: the tails are read from the log (a replay of
+                // `executions`, so on request only).
+                let ids = Set(runs.runs.filter { $0.status != "skipped" }.map { TriggerID($0.triggerId) })
+                let completions: [TriggerID: JobCompleted]
+                do { completions = try await backend.completions(of: ids) } catch {
+                    throw APIError(.serviceUnavailable, "could not read the run log for the tails: \(error)")
+                }
+                for index in runs.runs.indices {
+                    guard let done = completions[TriggerID(runs.runs[index].triggerId)] else { continue }
+                    runs.runs[index].stdoutTail = done.stdoutTail
+                    runs.runs[index].stderrTail = done.stderrTail
+                }
+            }
+            return JSONBody.response(runs)
         }
         v1.get("dlq") { request, context in JSONBody.response(try builder(context).dlq(limit: try Self.limit(request, default: 50))) }
         for paused in [true, false] {
@@ -96,6 +111,15 @@ struct APIRoutes: Sendable {
         let jobs = builder.state.apps[app]!.jobs
         guard jobs[job] != nil else { throw APIError.unknownJob(job, app: app, known: Array(jobs.keys)) }
         return (builder, app, job)
+    }
+
+    /// A boolean query parameter: absent or `false` is false, `true` is true.
+    static func flag(_ request: Request, _ name: String) throws(APIError) -> Bool {
+        guard let text = request.uri.queryParameters.get(name) else { return false }
+        guard text == "true" || text == "false" else {
+            throw APIError(.badRequest, "\(name) must be true or false, not \"\(text)\"", field: name)
+        }
+        return text == "true"
     }
 
     static func limit(_ request: Request, default value: Int) throws(APIError) -> Int {

@@ -119,10 +119,20 @@ public struct OperatorViewBuilder: Sendable {
 
     private func run(view run: SchedulerState.RunRecord, zone: String) -> RunView {
         let skipped = run.outcome.hasPrefix("skipped:")
-        return RunView(triggerId: run.triggerId.rawValue, status: skipped ? "skipped" : run.outcome,
-                       skipReason: skipped ? String(run.outcome.dropFirst("skipped:".count)) : nil,
-                       scheduledFor: run.scheduledFor.map { instant($0, zone: zone) }, at: instant(run.at, zone: zone),
-                       startedAt: run.startedAt.map { instant($0, zone: zone) },
-                       durationMilliseconds: run.durationMilliseconds, attempt: run.attempt)
+        var view = RunView(triggerId: run.triggerId.rawValue, status: skipped ? "skipped" : run.outcome,
+                           skipReason: skipped ? String(run.outcome.dropFirst("skipped:".count)) : nil,
+                           scheduledFor: run.scheduledFor.map { instant($0, zone: zone) }, at: instant(run.at, zone: zone),
+                           startedAt: run.startedAt.map { instant($0, zone: zone) },
+                           durationMilliseconds: run.durationMilliseconds, attempt: run.attempt)
+        view.error = run.error
+        view.exitCode = run.exitCode
+        view.signal = run.signal
+        view.failure = run.failure?.rawValue
+        view.refusedReportLines = run.refusedReportLines
+        if run.outcome == RunStatus.succeeded.rawValue, (run.refusedReportLines ?? 0) > 0 { view.needsAttention = true }
+        if !skipped, let total = ledger.charge(run.triggerId) {
+            view.charge = CreditsAmountView(millicredits: total.rawValue, credits: total.description)
+        }
+        return view
     }
 }

@@ -30,6 +30,33 @@ public struct RunView: Codable, Sendable, Equatable {
     public var startedAt: InstantView?
     public var durationMilliseconds: Int64?
     public var attempt: Int?
+    /// Why it failed (exit status, signal, timeout, refused report lines), as in `job.completed`
+    /// (the first 2,000 characters).
+    public var error: String?
+    public var exitCode: Int32?
+    public var signal: Int32?
+    /// `notStarted`: the run never started (not charged).
+    public var failure: String?
+    /// Report lines the worker refused; with a `succeeded` status the run is not clean
+    /// (``needsAttention``).
+    public var refusedReportLines: Int?
+    /// True when the status alone reads better than the run was: it succeeded with refused report
+    /// lines (usage may be under-metered, follow-ups missing). Absent otherwise.
+    public var needsAttention: Bool?
+    /// What the run was charged (each charge id once), while its day is in the ledger; absent for
+    /// skipped runs, runs that never started, and charges not written yet.
+    public var charge: CreditsAmountView?
+    /// The last 64 KiB of stdout and stderr, only with `?tails=true` (read from the log).
+    public var stdoutTail: String?
+    public var stderrTail: String?
+}
+
+/// An amount of credits.
+public struct CreditsAmountView: Codable, Sendable, Equatable {
+    /// Integer millicredits (1 credit = 1000).
+    public var millicredits: Int64
+    /// The same as text, `12.345`.
+    public var credits: String
 }
 
 /// Credits charged in one UTC day.
