@@ -81,7 +81,7 @@ def test_readme_dry_run_sends_nothing_and_outputs_go_under_the_state_directory(d
     assert printed.returncode == 0 and "almanac runs show " in printed.stdout
 
     # Item 7: the API's run view carries the charge and, on request, the tails.
-    api = Client(dev.http_url())
+    api = Client(dev.http_url(), token=dev.token())
     path = "/v1/apps/clinic-reminders/jobs/send-reminders/runs"
     runs = api.wait_for(path, lambda b: {r["triggerId"]: r.get("charge") for r in b["runs"]}.get(dry), 30, "the dry run's charge")
     by_id = {r["triggerId"]: r for r in runs["runs"]}
