@@ -11,6 +11,6 @@ struct AlmanacBench: AsyncParsableCommand {
             CalendarNextBenchmark.self, DueIndexBenchmark.self,
             KafkaProduceBenchmark.self, KafkaConsumeBenchmark.self, ProjectorRebuildBenchmark.self, TickLatencyBenchmark.self,
             WorkerBenchmark.self,
-            AuditReplayBenchmark.self, EventCodecBenchmark.self,
+            AuditReplayBenchmark.self, EventCodecBenchmark.self, HistoryAuditBenchmark.self,
         ])
 }

@@ -126,7 +126,11 @@ struct ImportCommand: AsyncParsableCommand {
 
     /// Every line parsed before anything is written.
     /// - Throws: ``InputError`` (exit 2) naming the file and line.
-    func readArchive() throws -> [LogArchive.Entry] {
+    func readArchive() throws -> [LogArchive.Entry] { try Self.readArchive(file) }
+
+    /// Every line of the archive `file`, parsed.
+    /// - Throws: ``InputError`` (exit 2) naming the file and line.
+    static func readArchive(_ file: String) throws -> [LogArchive.Entry] {
         guard let data = FileManager.default.contents(atPath: file) else {
             throw InputError(description: "cannot read archive \(file)")
         }

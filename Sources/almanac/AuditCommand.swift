@@ -11,8 +11,11 @@ struct AuditCommand: AsyncParsableCommand {
         commandName: "audit",
         abstract: "Answer what was scheduled, what ran and what was charged, by replaying the log.",
         discussion: """
-            Every subcommand replays config, control, triggers, ticks, executions and charges from \
-            offset 0 to the end offsets read at start (no consumer group). Progress goes to stderr.
+            audit state reads config and control. audit runs and audit verify with --from/--to read \
+            config, control and ticks whole and, of triggers, executions and charges, only the events \
+            of the window plus a margin for late events and a lookahead for runs finishing after it, \
+            found by event time; --whole-log (and verify without a window) reads every topic from \
+            offset 0 to the end offsets read at start. No consumer group. Progress goes to stderr.
             Example: almanac audit runs clinic-reminders --from 2026-03-02T00:00:00-05:00 --to 2026-03-03T00:00:00-05:00
             """,
         subcommands: [AuditStateCommand.self, AuditRunsCommand.self, AuditVerifyCommand.self])
@@ -26,7 +29,126 @@ struct AuditReplayOptions: ParsableArguments {
     @Flag(help: "No progress bar and no final count line on stderr.")
     var quiet = false
 
+    @Flag(help: "Read every event of every topic, not only the window (and its margin and lookahead).")
+    var wholeLog = false
+
+    @Option(help: "Seconds an event may be stamped before one written ahead of it in its partition (window reads).")
+    var margin: Double = AuditWindow.defaultMargin
+
+    @Option(help: "Seconds after the window a run due in it may still finish and be charged (window reads). Default: from the longest job's timeouts, retries and backoffs.")
+    var lookahead: Double?
+
+    @Option(name: .customLong("archive"), help: "An almanac export archive to read beside the topics (repeatable): its messages older than what each partition still keeps are added. Reads the whole log.")
+    var archives: [String] = []
+
     @OptionGroup var broker: BrokerOptions
+
+    /// The log an audit of `window` needs: the window's part (``AuditReplay/read(from:to:margin:lookahead:seeker:progress:)``),
+    /// or everything without a window or with `--whole-log`.
+    /// - Throws: ``InputError`` for a negative margin or lookahead; ``ChargeLogReaderError`` or
+    ///   ``KafkaError`` (exit 1).
+    func read(window: (Date, Date)?) async throws -> AuditLog {
+        guard let (from, to) = window, !wholeLog, archives.isEmpty else { return try await replay() }
+        try checkSeekOptions()
+        let (kafka, _) = try broker.resolve()
+        let bar = ProgressBar.onTerminal(quiet: quiet, unit: "events")
+        let replay = AuditReplay(kafka: kafka, topics: AlmanacTopics(prefix: broker.topicPrefix), logger: makeLogger("almanac.audit"))
+        let read: AuditReplay.WindowRead
+        do {
+            read = try await replay.read(from: from, to: to, margin: margin, lookahead: lookahead, progress: { bar.show($0) })
+            bar.clear()
+        } catch {
+            bar.clear()
+            throw error
+        }
+        if !quiet {
+            var line = "almanac audit: read \(read.windowMessages) message(s) of the window (lookahead \(Int(read.window.lookahead)) s, margin \(Int(read.window.margin)) s)"
+            line += " and \(read.startStateMessages) of config, control and ticks, found with \(read.seek.probes) probe(s), in \(String(format: "%.1f", bar.elapsed)) s"
+            if read.log.counts.undecodable > 0 { line += "; \(read.log.counts.undecodable) not valid events, ignored" }
+            FileHandle.standardError.write(Data((line + "\n").utf8))
+        }
+        return read.log
+    }
+
+    /// `audit verify` of the whole log window by window (``AuditReplay/verifyByWindows(pricing:eventsPerWindow:margin:lookahead:progress:)``).
+    func verifyByWindows(pricing: PricingSchedule, eventsPerWindow: Int) async throws -> AuditVerification {
+        try checkSeekOptions()
+        let (kafka, _) = try broker.resolve()
+        let bar = ProgressBar.onTerminal(quiet: quiet, unit: "events")
+        let replay = AuditReplay(kafka: kafka, topics: AlmanacTopics(prefix: broker.topicPrefix), logger: makeLogger("almanac.audit"))
+        let done: (verification: AuditVerification, windows: Int, seek: EventTimeSeeker.Stats)
+        do {
+            done = try await replay.verifyByWindows(pricing: pricing, eventsPerWindow: eventsPerWindow, margin: margin, lookahead: lookahead,
+                                                    progress: { bar.show($0) })
+            bar.clear()
+        } catch {
+            bar.clear()
+            throw error
+        }
+        if !quiet {
+            let counts = done.verification.counts
+            var line = "almanac audit: read \(counts.messages) message(s) in \(done.windows) window(s), found with \(done.seek.probes) probe(s), in \(String(format: "%.1f", bar.elapsed)) s"
+            if counts.undecodable > 0 { line += "; \(counts.undecodable) not valid events, ignored" }
+            FileHandle.standardError.write(Data((line + "\n").utf8))
+        }
+        return done.verification
+    }
+
+    /// `log` with the messages of ``archives`` (``LogArchive``) that the cluster no longer keeps:
+    /// of `topics`, those below their partition's low watermark (an archive exported from this
+    /// cluster holds the same offsets), or of partitions the cluster does not have.
+    /// - Throws: ``InputError`` (exit 2) naming the file and line of a malformed archive;
+    ///   ``KafkaError``.
+    func addArchives(to log: AuditLog, kafka: KafkaConfiguration, topics: [String]) async throws -> AuditLog {
+        let admin = try KafkaAdmin(configuration: kafka, logger: makeLogger("almanac.audit"))
+        let described = try await admin.describeTopics()
+        let partitions = topics.flatMap { topic in (0..<(described[topic] ?? 0)).map { KafkaTopicPartition(topic: topic, partition: Int32($0)) } }
+        let low = try await admin.startOffsets(partitions)
+        let wanted = Set(topics)
+        var archived = AuditLog()
+        var added = 0
+        for file in archives {
+            for entry in try ImportCommand.readArchive(file) where wanted.contains(entry.topic) {
+                let tp = KafkaTopicPartition(topic: entry.topic, partition: entry.partition)
+                guard entry.offset < (low[tp] ?? Int64.max) else { continue }
+                let position = LogPosition(topic: entry.topic, partition: entry.partition, offset: entry.offset)
+                if let envelope = try? EventCodec.decode(entry.value) { archived.add(envelope, at: position) } else { archived.addUndecodable(at: position) }
+                added += 1
+            }
+        }
+        var merged = log
+        let complete = merged.triggersComplete
+        merged.merge(archived)
+        merged.triggersComplete = complete
+        merged.finish()
+        if !quiet { FileHandle.standardError.write(Data("almanac audit: added \(added) archived message(s) the topics no longer keep\n".utf8)) }
+        return merged
+    }
+
+    /// ``InputError`` for a negative or infinite margin or lookahead.
+    func checkSeekOptions() throws {
+        guard margin >= 0, margin.isFinite else { throw InputError(description: "--margin \(margin) must be zero or more seconds") }
+        if let lookahead, !(lookahead >= 0 && lookahead.isFinite) {
+            throw InputError(description: "--lookahead \(lookahead) must be zero or more seconds")
+        }
+    }
+
+    /// Config, control and ticks only (``AuditReplay/readStartState(progress:)``).
+    func readStartState() async throws -> AuditLog {
+        let (kafka, _) = try broker.resolve()
+        let bar = ProgressBar.onTerminal(quiet: quiet, unit: "events")
+        let replay = AuditReplay(kafka: kafka, topics: AlmanacTopics(prefix: broker.topicPrefix), logger: makeLogger("almanac.audit"))
+        let log: AuditLog
+        do {
+            log = try await replay.readStartState(progress: { bar.show($0) })
+            bar.clear()
+        } catch {
+            bar.clear()
+            throw error
+        }
+        guard !archives.isEmpty else { return log }
+        return try await addArchives(to: log, kafka: kafka, topics: [replay.topics.config, replay.topics.control, replay.topics.ticks])
+    }
 
     /// Replays the cluster's log into an ``AuditLog``.
     /// - Throws: ``ChargeLogReaderError`` or ``KafkaError`` (exit 1).
@@ -35,7 +157,7 @@ struct AuditReplayOptions: ParsableArguments {
         let logger = makeLogger("almanac.audit")
         let bar = ProgressBar.onTerminal(quiet: quiet, unit: "events")
         let replay = AuditReplay(kafka: kafka, topics: AlmanacTopics(prefix: broker.topicPrefix), logger: logger)
-        let log: AuditLog
+        var log: AuditLog
         do {
             log = try await replay.read(progress: { bar.show($0) })
             bar.clear()
@@ -43,6 +165,7 @@ struct AuditReplayOptions: ParsableArguments {
             bar.clear()
             throw error
         }
+        if !archives.isEmpty { log = try await addArchives(to: log, kafka: kafka, topics: replay.replayedTopics) }
         if !quiet {
             let seconds = bar.elapsed
             var line = "almanac audit: replayed \(log.counts.messages) message(s) in \(String(format: "%.1f", seconds)) s"
@@ -81,7 +204,8 @@ struct AuditStateCommand: AsyncParsableCommand {
         commandName: "state",
         abstract: "The scheduler state as it was at an instant: apps, jobs, schedules, zones, pauses (since when, by whom, why).",
         discussion: """
-            Rebuilt only from config and control events whose time is at or before --at.
+            Rebuilt only from config and control events whose time is at or before --at (only \
+            those topics are read).
             Example: almanac audit state --at 2026-03-02T10:15:00-05:00 --app clinic-reminders
             """)
 
@@ -95,7 +219,7 @@ struct AuditStateCommand: AsyncParsableCommand {
 
     func run() async throws {
         let instant = try parseInstant(at, option: "--at")
-        let log = try await options.replay()
+        let log = try await options.readStartState()
         let snapshot = AuditStateSnapshot(log, at: instant, app: app)
         if let app, snapshot.apps.isEmpty {
             throw InputError(description: "app \"\(app)\" was not configured at \(RFC3339.utcMilliseconds(instant)) (configured then: \(AuditStateSnapshot(log, at: instant).apps.map(\.app).joined(separator: ", ")))")
@@ -132,7 +256,7 @@ struct AuditRunsCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard let (start, end) = try parseWindow(from: from, to: to) else { return }
-        let log = try await options.replay()
+        let log = try await options.read(window: (start, end))
         let reconciler = AuditReconciler(log)
         guard reconciler.apps.contains(app) else {
             throw InputError(description: "app \"\(app)\" is not in the log (apps: \(reconciler.apps.joined(separator: ", ")))")
@@ -155,7 +279,9 @@ struct AuditVerifyCommand: AsyncParsableCommand {
             Checks: fire times with no trigger and no skip, triggers with no completion after their \
             timeout, completions with no charge, charges with no completion, duplicate completions, \
             completions without a trigger, conflicting copies of a charge, and charges that are not \
-            their completion priced by the pricing table (each chargeId once). Exit 0 when clean.
+            their completion priced by the pricing table (each chargeId once). Exit 0 when clean. \
+            Without --from/--to the whole log is verified window by window (--events-per-window), \
+            so memory follows one window, not the log.
             Example: almanac audit verify --from 2026-03-01T00:00:00Z --to 2026-04-01T00:00:00Z --pricing ops/pricing.yaml
             """)
 
@@ -168,13 +294,22 @@ struct AuditVerifyCommand: AsyncParsableCommand {
     @Option(help: "Pricing file the workers used. Default: ops/pricing.yaml if present, else the built-in standard table.")
     var pricing: String?
 
+    @Option(help: "Without --from/--to: the whole log is verified window by window, each about this many events (memory follows one window).")
+    var eventsPerWindow = 100_000
+
     @OptionGroup var options: AuditReplayOptions
 
     func run() async throws {
         let window = try parseWindow(from: from, to: to)
         let table = try loadPricing(pricing)
-        let log = try await options.replay()
-        let result = AuditReconciler(log).verify(from: window?.0, to: window?.1, pricing: table)
+        let result: AuditVerification
+        if window == nil, !options.wholeLog, options.archives.isEmpty {
+            guard eventsPerWindow > 0 else { throw InputError(description: "--events-per-window \(eventsPerWindow) must be at least 1") }
+            result = try await options.verifyByWindows(pricing: table, eventsPerWindow: eventsPerWindow)
+        } else {
+            let log = try await options.read(window: window)
+            result = AuditReconciler(log).verify(from: window?.0, to: window?.1, pricing: table)
+        }
         print(options.json ? result.json() : result.text(), terminator: options.json ? "\n" : "")
         if !result.isClean { throw ExitCode(1) }
     }

@@ -18,9 +18,10 @@ struct BillingReportCommand: AsyncParsableCommand {
         commandName: "report",
         abstract: "Credits per account, app, job and day, each chargeId counted once.",
         discussion: """
-            Replays the charges topic from the beginning to the end offsets read at start. A charge \
-            counts once, at its first copy in the log; it is in the window when its run finished \
-            at or after --from and before --to. Amounts are credits (text, CSV) or integer \
+            Reads the charges stamped from --lookback before --from to --to (plus --margin both \
+            ways), found by event time, up to the end offsets read at start; --whole-log reads the \
+            topic from the beginning. A charge counts once, at its first copy read; it is in the \
+            window when its run finished at or after --from and before --to. Amounts are credits (text, CSV) or integer \
             millicredits (JSON, CSV). Progress goes to stderr.
             Example: almanac billing report --from 2026-03-01T00:00:00Z --to 2026-04-01T00:00:00Z --account acme-clinics --csv
             """)
@@ -49,10 +50,21 @@ struct BillingReportCommand: AsyncParsableCommand {
     @Flag(help: "No progress bar and no final count line on stderr.")
     var quiet = false
 
+    @Flag(help: "Read the whole charges topic, not only the window and its lookback.")
+    var wholeLog = false
+
+    @Option(help: "Seconds before --from also read, so that a charge copied again after a worker crash counts at its first copy.")
+    var lookback: Double = 3600
+
+    @Option(help: "Seconds a charge may be stamped before one written ahead of it in its partition.")
+    var margin: Double = AuditWindow.defaultMargin
+
     @OptionGroup var broker: BrokerOptions
 
     func run() async throws {
         let query = try makeQuery()
+        guard lookback >= 0, lookback.isFinite else { throw InputError(description: "--lookback \(lookback) must be zero or more seconds") }
+        guard margin >= 0, margin.isFinite else { throw InputError(description: "--margin \(margin) must be zero or more seconds") }
         let (kafka, _) = try broker.resolve()
         let logger = makeLogger("almanac.billing")
         let topic = AlmanacTopics(prefix: broker.topicPrefix).charges
@@ -61,8 +73,12 @@ struct BillingReportCommand: AsyncParsableCommand {
         var report = BillingReport(query: query)
         let done: ChargeLogReader.Progress
         do {
-            done = try await ChargeLogReader(kafka: kafka, topic: topic, logger: logger)
-                .replay(progress: { bar.show($0) }) { report.add(message: $0.value) }
+            var reader = ChargeLogReader(kafka: kafka, topic: topic, logger: logger)
+            if !wholeLog {
+                reader.timeRange = query.from.addingTimeInterval(-lookback)..<query.to
+                reader.margin = margin
+            }
+            done = try await reader.replay(progress: { bar.show($0) }) { report.add(message: $0.value) }
             bar.clear()
         } catch {
             bar.clear()

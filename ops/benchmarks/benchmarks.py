@@ -224,3 +224,31 @@ def worker_dispatch_latency(ctx: Context) -> list[Row]:
                 f"p99 of scheduledFor -> handler start over {runs:,} in-process runs due in the same minute (triggers published "
                 f"at the minute boundary of the worker clock, one publish), median of {len(results)} minutes; p50 {p50:.0f} ms; "
                 f"2 WorkerServices, 12 partitions, 200 accounts; a new process and cluster per minute")]
+
+
+@benchmark("history.audit")
+def history_audit(ctx: Context) -> list[Row]:
+    events = 100_000 if ctx.quick else 1_000_000
+    apps = 30 if ctx.quick else 300
+    results = ctx.almanac("history-audit", "--events", str(events), "--apps", str(apps), "--reps", str(min(3, reps(ctx))))
+    decode = pick(results, "decode-only")
+    window = next(r for r in results if r.name == "history.audit_window")
+    full = next(r for r in results if r.name == "history.audit_full" and r.side == "almanac")
+    allowed = 1.5 * window.extra["window_events"] + window.extra["start_state_messages"]
+    growth = window.extra["rss_growth_bytes"]
+    full_growth = full.extra["rss_growth_bytes"]
+    ratio = full.value / decode.value
+    return [
+        Row("history.audit_window", window.value, "messages", "<= 1.5x window + start state, RSS growth <= 300 MiB",
+            window.value <= allowed and growth <= 300 * 2**20, allowed, window.value / window.extra["window_events"],
+            window.min, window.max, window.peak_rss_bytes,
+            f"audit of a one-hour window out of {events:,} events ({apps} apps, one *:* job each, 600 s timeout): "
+            f"{window.value:,.0f} messages read for {window.extra['window_events']:,.0f} in the window plus "
+            f"{window.extra['start_state_messages']:,.0f} config/control/ticks read whole, {window.extra['probes']:.0f} probes to find it; "
+            f"RSS growth {growth / 2**20:.0f} MiB; baseline = the allowed messages; ratio = read / window events"),
+        Row("history.audit_full", full.value, "events/s", ">= 0.6x decode-only, RSS growth <= 500 MiB",
+            ratio >= 0.6 and full_growth <= 500 * 2**20, decode.value, ratio, full.min, full.max, full.peak_rss_bytes,
+            f"almanac audit verify of the whole log of {events:,} events, window by window "
+            f"({full.extra['events_per_window']:,.0f} events each); RSS growth {full_growth / 2**20:.0f} MiB; "
+            f"baseline: the same lanes only decoding every message"),
+    ]

@@ -28,19 +28,37 @@ extension LogSnapshotReader {
         try await replay(lanes: lanes, makeLanePart: { _ in makePart() }, snapshot: snapshot, progress: progress, handle: handle)
     }
 
+    /// Which offsets of each partition to read, from its low watermark and end offset: nil reads
+    /// them all; a range is clamped to `[low, end)`. Runs once, before the first message.
+    public typealias Bounds = @Sendable (_ low: [KafkaTopicPartition: Int64], _ ends: [KafkaTopicPartition: Int64])
+        async throws -> [KafkaTopicPartition: Range<Int64>]?
+
     /// ``replay(lanes:makePart:snapshot:progress:handle:)``, with each lane's `Part` made knowing
     /// how many messages the lane will read from each topic (topic name → messages), so a part can
     /// reserve its storage once instead of growing (and rehashing) as it fills.
+    /// - Parameter bounds: the part of each partition to read (a time window's offsets, found by
+    ///   ``EventTimeSeeker``); default the whole snapshot. ``Snapshot`` still reports the
+    ///   watermarks; progress counts the bounded reads.
     public func replay<Part: Sendable>(
         lanes: Int, makeLanePart: @escaping @Sendable (_ messagesByTopic: [String: Int64]) -> Part,
+        bounds: Bounds? = nil,
         snapshot: (Snapshot) -> Void = { _ in }, progress: (Progress) -> Void = { _ in },
         handle: @escaping @Sendable (inout Part, KafkaMessageView) -> Void
     ) async throws -> [Part] {
         let admin = try KafkaAdmin(configuration: kafka, logger: logger)
         let partitions = try await self.partitions(admin)
-        let ends = try await admin.endOffsets(partitions)
-        let low = try await admin.startOffsets(partitions)
-        snapshot(Snapshot(low: low, ends: ends))
+        var endMarks = try await admin.endOffsets(partitions)
+        var lowMarks = try await admin.startOffsets(partitions)
+        snapshot(Snapshot(low: lowMarks, ends: endMarks))
+        if let bounds, let ranges = try await bounds(lowMarks, endMarks) {
+            for tp in partitions {
+                guard let range = ranges[tp] else { continue }
+                let first = max(lowMarks[tp] ?? 0, range.lowerBound)
+                lowMarks[tp] = first
+                endMarks[tp] = max(first, min(endMarks[tp] ?? 0, range.upperBound))
+            }
+        }
+        let (low, ends) = (lowMarks, endMarks)
         let work = partitions.compactMap { tp -> (key: KafkaTopicPartition, weight: Int64)? in
             let count = (ends[tp] ?? 0) - (low[tp] ?? 0)
             return count > 0 ? (tp, count) : nil

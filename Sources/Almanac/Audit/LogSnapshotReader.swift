@@ -45,15 +45,24 @@ public struct LogSnapshotReader: Sendable {
     /// - Returns: the final counts.
     /// - Throws: ``ChargeLogReaderError`` when a topic does not exist or a partition stalls;
     ///   ``KafkaError`` for broker failures; whatever `handle` throws.
-    public func replay(snapshot: (Snapshot) -> Void = { _ in }, progress: (Progress) -> Void = { _ in },
+    /// - Parameter bounds: the part of each partition to read (``Bounds``); default all of it.
+    public func replay(bounds: Bounds? = nil, snapshot: (Snapshot) -> Void = { _ in }, progress: (Progress) -> Void = { _ in },
                        _ handle: ([KafkaConsumerMessage]) throws -> Void) async throws -> Progress {
         let admin = try KafkaAdmin(configuration: kafka, logger: logger)
         let partitions = try await self.partitions(admin)
-        let ends = try await admin.endOffsets(partitions)
+        var ends = try await admin.endOffsets(partitions)
         let consumer = try makeConsumer()
         do {
-            let marks = try await consumer.watermarks(partitions)
+            var marks = try await consumer.watermarks(partitions)
             snapshot(Snapshot(low: marks.mapValues(\.low), ends: ends))
+            if let bounds, let ranges = try await bounds(marks.mapValues(\.low), ends) {
+                for tp in partitions {
+                    guard let range = ranges[tp], let mark = marks[tp] else { continue }
+                    let first = max(mark.low, range.lowerBound)
+                    marks[tp]?.low = first
+                    ends[tp] = max(first, min(ends[tp] ?? 0, range.upperBound))
+                }
+            }
             var remaining = Set(partitions.filter { (ends[$0] ?? 0) > (marks[$0]?.low ?? 0) })
             var state = Progress(read: 0, total: remaining.reduce(0) { $0 + ends[$1]! - (marks[$1]?.low ?? 0) }, partitions: partitions.count)
             progress(state)

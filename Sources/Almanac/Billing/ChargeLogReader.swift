@@ -1,5 +1,6 @@
 import Foundation
 import Kafka
+import AlmanacCore
 import Logging
 
 /// Replays one topic (the `charges` topic for billing) from the beginning of every partition to
@@ -30,6 +31,12 @@ public struct ChargeLogReader: Sendable {
     public let logger: Logger
     /// Longest time without a message before the replay gives up (default 30 s).
     public var stallTimeout: Duration = .seconds(30)
+    /// Only the events stamped in this range (CloudEvents `time`) need be read: the replay starts
+    /// and ends each partition where ``EventTimeSeeker`` finds the range (widened by ``margin``
+    /// both ways, ``AuditWindow``). Nil (default): every partition from its beginning.
+    public var timeRange: Range<Date>?
+    /// Seconds an event may be stamped before one written ahead of it in its partition.
+    public var margin: TimeInterval = AuditWindow.defaultMargin
 
     public init(kafka: KafkaConfiguration, topic: String, logger: Logger) {
         self.kafka = kafka
@@ -47,7 +54,19 @@ public struct ChargeLogReader: Sendable {
         var reader = LogSnapshotReader(kafka: kafka, topics: [topic], logger: logger)
         reader.stallTimeout = stallTimeout
         reader.batchSize = 2000
-        return try await reader.replay(progress: progress) { batch in
+        var bounds: LogSnapshotReader.Bounds?
+        if let timeRange {
+            let window = AuditWindow(from: timeRange.lowerBound, to: timeRange.upperBound, margin: margin, lookahead: 0)
+            let seeker = EventTimeSeeker(kafka: kafka, logger: logger)
+            bounds = { low, ends in
+                let start = window.startThreshold(timeRange)
+                let end = window.endThreshold(timeRange)
+                let first = try await seeker.offsets(thresholds: ends.mapValues { _ in start }, low: low, ends: ends, unknownIsBelow: false)
+                let last = try await seeker.offsets(thresholds: ends.mapValues { _ in end }, low: first.offsets, ends: ends, unknownIsBelow: true)
+                return first.offsets.reduce(into: [:]) { ranges, entry in ranges[entry.key] = entry.value..<max(entry.value, last.offsets[entry.key] ?? entry.value) }
+            }
+        }
+        return try await reader.replay(bounds: bounds, progress: progress) { batch in
             for message in batch { try handle(message) }
         }
     }

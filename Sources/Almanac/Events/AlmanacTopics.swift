@@ -17,12 +17,23 @@ public struct AlmanacTopics: Sendable {
     public var charges: String { prefix + "charges" }
     public var dlq: String { prefix + "dlq" }
 
-    /// Every topic with its partitions and retention (`-1` = forever; triggers 14 days).
+    /// Retention per topic in milliseconds (`-1` = forever), as ops/topics.yaml lists it: config,
+    /// control, ticks and dlq forever (small; every start and audit reads them whole); triggers
+    /// 14 days (a trigger is redelivered at most that long after it was written); executions and
+    /// charges 62 days, so the previous calendar month is whole for its audit and billing report
+    /// until the current one ends, and executions outlive every trigger a worker may still be
+    /// handed (a worker's idempotency needs the completions of those). Older history is kept in
+    /// `almanac export` archives, which the audit commands read with `--archive` (docs/events.md).
+    public var retentionMilliseconds: [String: Int64] = [
+        "config": -1, "control": -1, "ticks": -1, "dlq": -1,
+        "triggers": 14 * 86_400_000, "executions": 62 * 86_400_000, "charges": 62 * 86_400_000,
+    ]
+
+    /// Every topic with its partitions and retention (``retentionMilliseconds``).
     public var specifications: [KafkaTopicSpecification] {
         partitions.keys.sorted().map { name in
-            let retention = name == "triggers" ? String(14 * 24 * 3600 * 1000) : "-1"
-            return KafkaTopicSpecification(name: prefix + name, partitions: partitions[name]!, replicationFactor: 1,
-                                           configs: ["retention.ms": retention])
+            KafkaTopicSpecification(name: prefix + name, partitions: partitions[name]!, replicationFactor: 1,
+                                    configs: ["retention.ms": String(retentionMilliseconds[name] ?? -1)])
         }
     }
 

@@ -13,12 +13,13 @@ extension WorkerService {
         for await (partitions, epoch) in assignments where !partitions.isEmpty {
             _ = await context.config.waitForEnd(timeout: options.unknownJobWait)
             let horizon = clock.now().addingTimeInterval(-options.idempotencyHorizonSeconds)
+            let starts = options.boundedIdempotencyIndex ? await indexStarts(partitions, context) : [:]
             var delay = 0.2
             var indexes: [Int32: PartitionIndex]?
             while indexes == nil && !Task.isCancelled {
                 do {
                     indexes = try await ExecutionsIndex.build(partitions: partitions.map(\.partition), topics: topics, kafka: kafka,
-                                                              horizon: horizon, logger: logger)
+                                                              horizon: horizon, starts: starts, logger: logger)
                 } catch {
                     logger.error("could not rebuild the idempotency index of \(partitions.count) partition(s) (retrying): \(error)")
                     try? await Task.sleep(for: .seconds(delay))
@@ -38,6 +39,57 @@ extension WorkerService {
                 announcedReady = true
                 onReady()
             }
+        }
+    }
+
+    /// Per assigned `triggers` partition, the event time from which its `executions` partition is
+    /// read (``IdempotencyHorizon``): from the CloudEvents `time` of the first trigger at or after
+    /// the group's committed offset (the low watermark when none is committed; now when the
+    /// partition is read to its end), less the longest run of any job the projection knows, with
+    /// its retries and backoffs, and ``Options/idempotencyGraceSeconds``. A partition whose first
+    /// trigger is not a valid event, or any Kafka failure, leaves partitions out: they are read
+    /// from the low watermark, as before.
+    func indexStarts(_ partitions: [KafkaTopicPartition], _ context: Context) async -> [Int32: Date] {
+        do {
+            let committed = try await context.consumer.committed(partitions)
+            let low = try await context.config.admin.startOffsets(partitions)
+            let ends = try await context.config.admin.endOffsets(partitions)
+            var asked: [KafkaTopicPartition: (offset: Int64, end: Int64)] = [:]
+            for tp in partitions {
+                let first = low[tp] ?? 0
+                let offset = committed[tp] ?? -1
+                asked[tp] = (offset >= first ? offset : first, ends[tp] ?? 0)
+            }
+            var configuration = KafkaConsumerConfiguration(client: kafka)
+            configuration.client.clientID = "almanac-worker-seek"
+            let probe = try KafkaRecordProbe(configuration: configuration, logger: logger)
+            let firsts: [KafkaTopicPartition: KafkaConsumerMessage?]
+            do {
+                firsts = try await probe.first(atOrAfter: asked)
+                await probe.close()
+            } catch {
+                await probe.close()
+                throw error
+            }
+            let jobs = store.state.apps.values.flatMap { app in app.jobs.values.map { (timeoutSeconds: $0.config.timeoutSeconds, retries: $0.config.retries) } }
+            let longest = AuditWindow.lookahead(jobs: jobs, retryBackoffSeconds: options.retryBackoffSeconds)
+            let now = clock.now()
+            var starts: [Int32: Date] = [:]
+            for tp in partitions {
+                let oldest: Date
+                if let record = firsts[tp] ?? nil {
+                    guard let time = try? EventCodec.decode(record.value).time else { continue }
+                    oldest = time
+                } else {
+                    oldest = now
+                }
+                starts[tp.partition] = IdempotencyHorizon.start(oldestTrigger: oldest, now: now, longestRun: longest,
+                                                                grace: options.idempotencyGraceSeconds, maxAge: options.idempotencyHorizonSeconds)
+            }
+            return starts
+        } catch {
+            logger.info("reading executions from the low watermark: could not find where the idempotency horizon starts: \(error)")
+            return [:]
         }
     }
 

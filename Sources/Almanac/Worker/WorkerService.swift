@@ -47,6 +47,12 @@ public struct WorkerService: Service {
         /// Events older than this (clock seconds) are left out of the idempotency index; keep it
         /// above the `triggers` topic's retention (14 days), after which no trigger is read again.
         public var idempotencyHorizonSeconds: Double = 15 * 86_400
+        /// Whether a worker taking a partition reads `executions` only from the time that can
+        /// still matter (``IdempotencyHorizon``, from the oldest trigger at or after the committed
+        /// offset) instead of from the low watermark. Default true.
+        public var boundedIdempotencyIndex = true
+        /// Seconds kept before the longest run in ``IdempotencyHorizon`` (default 300).
+        public var idempotencyGraceSeconds: Double = 300
         /// How long a trigger of a job the projection does not know waits for the projection to
         /// read `config` to its end before it is recorded as removed (real time).
         public var unknownJobWait: Duration = .seconds(10)

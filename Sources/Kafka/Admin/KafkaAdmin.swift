@@ -45,6 +45,16 @@ public final class KafkaAdmin: Sendable {
         return try await BlockingExecutor.run { try client.startOffsets(partitions, timeout: timeout) }
     }
 
+    /// For each partition, the first offset whose Kafka record timestamp is at or after
+    /// `milliseconds` (ms since 1970), or nil when the broker knows none (ListOffsets by
+    /// timestamp, KIP-79, one round trip per leader). A hint only: test brokers answer -1 or 0
+    /// for every time, and a record's timestamp need not be the time of the event it holds.
+    public func offsets(atOrAfterMilliseconds milliseconds: Int64, _ partitions: [KafkaTopicPartition],
+                        timeout: Duration = .seconds(10)) async throws -> [KafkaTopicPartition: Int64?] {
+        let client = self.client
+        return try await BlockingExecutor.run { try client.offsets(atOrAfterMilliseconds: milliseconds, partitions, timeout: timeout) }
+    }
+
     /// Topic name → partition count for every topic of the cluster.
     public func describeTopics(timeout: Duration = .seconds(10)) async throws -> [String: Int] {
         let client = self.client

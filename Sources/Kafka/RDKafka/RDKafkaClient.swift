@@ -141,7 +141,16 @@ extension RDKafkaClient {
         try listOffsets(partitions, timestamp: -2, what: "start", timeout: timeout)
     }
 
-    /// ListOffsets for the special timestamps -1 (latest: the high watermark) or -2 (earliest).
+    /// For each partition, the first offset whose record timestamp (milliseconds since 1970, the
+    /// Kafka record timestamp, not an event's own time) is at or after `milliseconds`, or nil when
+    /// the broker has none that late or did not answer with an offset (KIP-33, KIP-79; librdkafka
+    /// 2.0.2's mock cluster answers -1 for every time, Tansu 0.6 answers 0). Blocking.
+    func offsets(atOrAfterMilliseconds milliseconds: Int64, _ partitions: [KafkaTopicPartition], timeout: Duration) throws -> [KafkaTopicPartition: Int64?] {
+        try listOffsets(partitions, timestamp: max(0, milliseconds), what: "by-time", timeout: timeout).mapValues { $0 >= 0 ? $0 : nil }
+    }
+
+    /// ListOffsets for a record timestamp (ms), or the special timestamps -1 (latest: the high
+    /// watermark) or -2 (earliest).
     private func listOffsets(_ partitions: [KafkaTopicPartition], timestamp: Int64, what: String, timeout: Duration) throws -> [KafkaTopicPartition: Int64] {
         guard !partitions.isEmpty else { return [:] }
         let list = RDKafkaTopicPartitionList(capacity: partitions.count)
