@@ -25,14 +25,14 @@ struct ApplyCommand: AsyncParsableCommand {
     @Flag(help: "Only validate (and, with a broker, tell what would change); publish nothing.")
     var dryRun = false
 
-    @Flag(help: "Print JSON: one object per app with its file and state (created, changed, unchanged, valid).")
+    @Flag(help: "Print JSON: one object per app with its file and state (created, changed, unchanged, valid), and one per refused problem {file, field, line, column, reason}.")
     var json = false
 
     func run() async throws {
         let loaded = AppFileLoader.load(path: path)
         for error in loaded.errors { FileHandle.standardError.write(Data("almanac: refused app file \(error)\n".utf8)) }
         var states: [String: String] = [:]
-        if !loaded.apps.isEmpty, !dryRun || broker.brokers != nil || DevState.read(directory: broker.stateDirectory) != nil {
+        if !loaded.apps.isEmpty, !dryRun || broker.brokers != nil || DevState.read(directory: broker.stateDirectory)?.isRunning == true {
             let (kafka, dev) = try broker.resolve()
             let logger = makeLogger("almanac.apply")
             let topics = AlmanacTopics(prefix: broker.topicPrefix)
@@ -54,7 +54,12 @@ struct ApplyCommand: AsyncParsableCommand {
                 ["app": app.config.app, "file": app.file, "jobs": app.config.jobs.count, "state": states[app.config.app] ?? "valid",
                  "published": !dryRun && ["created", "changed"].contains(states[app.config.app] ?? "")]
             }
-            let data = try JSONSerialization.data(withJSONObject: ["apps": rows, "refused": loaded.errors.map(\.description)], options: [.prettyPrinted, .sortedKeys])
+            // One object per problem: {file, field, line, column, reason} (line and column null when unknown).
+            let refused: [[String: Any]] = loaded.errors.map { error in
+                ["file": error.source ?? path, "field": error.field, "reason": error.reason,
+                 "line": error.line.map { $0 as Any } ?? NSNull(), "column": error.column.map { $0 as Any } ?? NSNull()]
+            }
+            let data = try JSONSerialization.data(withJSONObject: ["apps": rows, "refused": refused], options: [.prettyPrinted, .sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         } else {
             for app in loaded.apps {

@@ -32,8 +32,8 @@ struct DevCommand: AsyncParsableCommand {
     @Option(help: "Write every message of every topic as JSON lines to this file.")
     var export: String?
 
-    @Option(help: "Folder for dev state (dev.json, dev.brokers).")
-    var stateDirectory: String = ".almanac"
+    @Option(help: "Folder for dev state (dev.json, dev.brokers). Default: $ALMANAC_STATE_DIR, the settings file's `state-directory`, else .almanac")
+    var stateDirectory: String?
 
     @Option(help: "Roles to run in this process (projector,ticker,worker,http, all or none). With none, other processes run them with `almanac run`.")
     var roles: String = "all"
@@ -67,7 +67,9 @@ struct DevCommand: AsyncParsableCommand {
         options.runFor = runFor.flatMap(parseDuration)
         options.brokers = brokers
         options.exportPath = export
-        options.stateDirectory = stateDirectory
+        let environment = ProcessInfo.processInfo.environment
+        options.stateDirectory = CLISettings.resolve(flags: .init(stateDirectory: stateDirectory), environment: environment,
+                                                     file: try SettingsFileReader.read(environment: environment)).stateDirectory
         options.printEvents = !quiet
         options.waitForRuns = waitForRuns
         do { options.roles = try AlmanacRole.parseList(roles) } catch { throw InputError(description: "\(error)") }
