@@ -3,8 +3,10 @@ import Foundation
 import Hummingbird
 
 /// The admin panel: `GET /` (HTML), `POST /login` / `POST /logout` (the admin token in an
-/// HttpOnly, SameSite=Strict cookie) and the switches' form posts, which publish pause/resume
-/// like the API (actor `panel`) and redirect back (303) with a message.
+/// HttpOnly, SameSite=Strict cookie), the switches' form posts, which publish pause/resume
+/// like the API (actor `panel`), and "run now" (`POST /panel/apps/{app}/jobs/{job}/trigger`, a
+/// manual `job.triggered` like `almanac trigger`), each redirecting back (303) with a message.
+/// Every post needs the same authorisation (the cookie or a `token` form field when a token is set).
 struct PanelRoutes: Sendable {
     let backend: any OperatorBackend
     let auth: AdminAuth
@@ -29,6 +31,9 @@ struct PanelRoutes: Sendable {
             response.setCookie(Cookie(name: AdminAuth.cookie, value: "", maxAge: 0, path: "/", httpOnly: true, sameSite: .strict))
             return response
         }
+        router.post("panel/apps/:app/jobs/:job/trigger") { request, context in
+            try await runNow(request, app: context.parameters.get("app") ?? "", job: context.parameters.get("job") ?? "")
+        }
         for paused in [true, false] {
             let verb = paused ? "pause" : "resume"
             router.post("panel/apps/:app/\(verb)") { request, context in
@@ -38,6 +43,23 @@ struct PanelRoutes: Sendable {
                 try await toggle(request, app: context.parameters.get("app") ?? "", job: context.parameters.get("job"), paused: paused)
             }
         }
+    }
+
+    /// "run now": a manual trigger of the job, with no params.
+    private func runNow(_ request: Request, app: String, job: String) async throws -> Response {
+        let form = RequestBodies.form(String(decoding: try await APIRoutes.body(request), as: UTF8.self))
+        guard auth.allows(panelToken: Self.cookieToken(request) ?? form["token"]) else {
+            return Self.htmlResponse(Self.message("Log in first: running a job needs the admin token."), status: .unauthorized)
+        }
+        let state = backend.state
+        guard let appState = state.apps[app] else {
+            return Self.htmlResponse(Self.message("App \"\(app)\" is not configured."), status: .notFound)
+        }
+        guard appState.jobs[job] != nil else {
+            return Self.htmlResponse(Self.message("App \"\(app)\" has no job \"\(job)\"."), status: .notFound)
+        }
+        let published = try await OperatorCommands(backend: backend).trigger(app: app, job: job, params: nil, state: state)
+        return Self.redirect("Triggered \(app)/\(job) at \(published.time) (trigger id \(published.triggerId ?? ""))")
     }
 
     private func access(_ request: Request) -> PanelAccess {
