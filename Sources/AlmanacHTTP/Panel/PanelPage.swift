@@ -95,8 +95,9 @@ public enum PanelPage {
             for run in job.lastRuns {
                 let duration = run.durationMilliseconds.map { " · \(Self.duration($0))" } ?? ""
                 let what = run.status == "skipped" ? "skipped (\(run.skipReason ?? ""))" : run.status
-                // The slot the run was for (a run of the 08:00 slot that finished at 08:01 shows 08:00).
-                let slot = run.scheduledFor ?? run.at
+                // The slot the run was for (a run of the 08:00 slot that finished at 08:01 shows 08:00);
+                // manual and follow-up runs have none: when they started.
+                let slot = run.scheduledFor ?? run.startedAt ?? run.at
                 let title = "\(run.triggerId) · slot \(slot.local) · finished \(run.at.local)"
                 out += "<span class=\"run \(html(run.status))\" title=\"\(html(title))\">\(html(time(slot))) \(html(what))\(html(duration))</span>"
             }
