@@ -1,3 +1,4 @@
+import AlmanacCore
 import Foundation
 import Hummingbird
 
@@ -39,11 +40,11 @@ public struct APIError: HTTPResponseError, Equatable {
     }
 
     static func unknownApp(_ app: String, known: [String]) -> APIError {
-        APIError(.notFound, "app \"\(app)\" is not configured (known: \(known.sorted().joined(separator: ", ")))", field: "app")
+        APIError(.notFound, NameSuggestions.unknownApp(app, known: known), field: "app")
     }
 
     static func unknownJob(_ job: String, app: String, known: [String]) -> APIError {
-        APIError(.notFound, "app \"\(app)\" has no job \"\(job)\" (jobs: \(known.sorted().joined(separator: ", ")))", field: "job")
+        APIError(.notFound, NameSuggestions.unknownJob(job, app: app, known: known), field: "job")
     }
 }
 

@@ -1,3 +1,4 @@
+import Almanac
 import ArgumentParser
 import Foundation
 import Kafka
@@ -10,7 +11,8 @@ struct AlmanacCommand: AsyncParsableCommand {
             Exit codes: 0 ok, 1 failure, 2 usage or invalid input.
             Example: almanac dev --start 2026-03-02T07:55:00-05:00 --speed 120 --run-for 3h
             """,
-        subcommands: [DevCommand.self, RunCommand.self, ApplyCommand.self, PauseCommand.self, ResumeCommand.self, TriggerCommand.self, NextCommand.self, EstimateCommand.self, BillingCommand.self, AuditCommand.self, ExportCommand.self, ImportCommand.self, StatusCommand.self, TailCommand.self, TopicsCommand.self, TokenCommand.self, RunsCommand.self])
+        version: AlmanacVersion.description,
+        subcommands: [DevCommand.self, RunCommand.self, ApplyCommand.self, RemoveCommand.self, PauseCommand.self, ResumeCommand.self, TriggerCommand.self, NextCommand.self, EstimateCommand.self, BillingCommand.self, AuditCommand.self, ExportCommand.self, ImportCommand.self, StatusCommand.self, TailCommand.self, TopicsCommand.self, TokenCommand.self, RunsCommand.self])
 }
 
 /// Entry point: like `AsyncParsableCommand.main()`, but with Almanac's exit codes
@@ -30,8 +32,9 @@ enum Main {
 
     /// Runs the command line. - Returns: the exit code.
     private static func run() async -> Int32 {
+        var command: any ParsableCommand
+        do { command = try AlmanacCommand.parseAsRoot() } catch { return report(error, parsing: true) }
         do {
-            var command = try AlmanacCommand.parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
@@ -39,16 +42,24 @@ enum Main {
             }
             return 0
         } catch {
-            let code = AlmanacCommand.exitCode(for: error)
-            let message = AlmanacCommand.fullMessage(for: error)
-            if code == .success {
-                if !message.isEmpty { print(message) }
-                return 0
-            }
-            if !message.isEmpty { FileHandle.standardError.write(Data((message + "\n").utf8)) }
-            if code == .validationFailure || error is InputError { return 2 }
-            return code.rawValue == 0 ? 0 : (code.rawValue == 2 ? 2 : 1)
+            return report(error, parsing: false)
         }
+    }
+
+    /// Prints `error` and returns its exit code. Errors of parsing and ArgumentParser's own types
+    /// keep its wording; every other error is described for users (``UserMessage``), never by
+    /// its debug description.
+    private static func report(_ error: any Error, parsing: Bool) -> Int32 {
+        let code = AlmanacCommand.exitCode(for: error)
+        let message = parsing || error is ExitCode || error is ValidationError || error is CleanExit
+            ? AlmanacCommand.fullMessage(for: error) : "Error: \(UserMessage.describe(error))"
+        if code == .success {
+            if !message.isEmpty { print(message) }
+            return 0
+        }
+        if !message.isEmpty { FileHandle.standardError.write(Data((message + "\n").utf8)) }
+        if code == .validationFailure || error is InputError { return 2 }
+        return code.rawValue == 0 ? 0 : (code.rawValue == 2 ? 2 : 1)
     }
 }
 

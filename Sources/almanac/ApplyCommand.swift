@@ -30,7 +30,7 @@ struct ApplyCommand: AsyncParsableCommand {
     @Flag(help: "Only validate (and, with a broker, tell what would change); publish nothing.")
     var dryRun = false
 
-    @Flag(help: "Print JSON: one object per app with its file and state (created, changed, unchanged, valid).")
+    @Flag(help: "Print JSON: one object per app with its file and state (created, changed, unchanged, valid), and one per refused problem {file, field, line, column, reason}.")
     var json = false
 
     @Option(help: "The apps root as laid out on the workers (<root>/<app id>/), to check commands against. Default: each app file's folder.")
@@ -58,8 +58,8 @@ struct ApplyCommand: AsyncParsableCommand {
         for error in loaded.errors { FileHandle.standardError.write(Data("almanac: refused app file \(error)\n".utf8)) }
         var states: [String: String] = [:]
         var diffs: [String: AppConfigurationDiff] = [:]
-        var refused: [String] = []
-        if !loaded.apps.isEmpty, !dryRun || broker.brokers != nil || DevState.read(directory: broker.stateDirectory) != nil {
+        var refused: [(file: String, reason: String)] = []
+        if !loaded.apps.isEmpty, !dryRun || broker.brokers != nil || DevState.read(directory: broker.stateDirectory)?.isRunning == true {
             let (kafka, dev) = try broker.resolve()
             let logger = makeLogger("almanac.apply")
             let topics = AlmanacTopics(prefix: broker.topicPrefix)
@@ -69,11 +69,11 @@ struct ApplyCommand: AsyncParsableCommand {
                 diffs[app.config.app] = diff
                 states[app.config.app] = diff.kind.rawValue
                 if let refusal = diff.ownershipRefusal {
-                    refused.append("\(app.file): \(refusal)")
+                    refused.append((app.file, refusal))
                     states[app.config.app] = "refused"
                 }
             }
-            for line in refused { FileHandle.standardError.write(Data("almanac: refused app file \(line)\n".utf8)) }
+            for (file, reason) in refused { FileHandle.standardError.write(Data("almanac: refused app file \(file): \(reason)\n".utf8)) }
             let changed = loaded.apps.filter { ["created", "changed"].contains(states[$0.config.app] ?? "") }
             if !dryRun && !changed.isEmpty {
                 let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: kafka), logger: logger)
@@ -89,8 +89,13 @@ struct ApplyCommand: AsyncParsableCommand {
                  "changes": diffs[app.config.app]?.lines ?? [],
                  "published": !dryRun && ["created", "changed"].contains(states[app.config.app] ?? "")]
             }
-            let data = try JSONSerialization.data(withJSONObject: ["apps": rows, "refused": loaded.errors.map(\.description) + refused],
-                                                  options: [.prettyPrinted, .sortedKeys])
+            // One object per problem: {file, field, line, column, reason} (line and column null when unknown).
+            let problems: [[String: Any]] = loaded.errors.map { error in
+                ["file": error.source ?? path, "field": error.field, "reason": error.reason,
+                 "line": error.line.map { $0 as Any } ?? NSNull(), "column": error.column.map { $0 as Any } ?? NSNull()]
+            }
+            let ownership: [[String: Any]] = refused.map { ["file": $0.file, "field": "account", "reason": $0.reason, "line": NSNull(), "column": NSNull()] }
+            let data = try JSONSerialization.data(withJSONObject: ["apps": rows, "refused": problems + ownership], options: [.prettyPrinted, .sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         } else {
             for app in loaded.apps {

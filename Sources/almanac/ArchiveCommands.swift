@@ -142,7 +142,7 @@ struct ImportCommand: AsyncParsableCommand {
             do {
                 entries.append(try LogArchive.parse(Array(line), number: number))
             } catch {
-                throw InputError(description: "archive \(file): \(error)")
+                throw InputError(description: "archive \(file): \(UserMessage.describe(error))")
             }
         }
         return entries

@@ -24,13 +24,17 @@ struct BillingReportCommand: AsyncParsableCommand {
             window when its run finished at or after --from and before --to. Amounts are credits (text, CSV) or integer \
             millicredits (JSON, CSV). Progress goes to stderr.
             Example: almanac billing report --from 2026-03-01T00:00:00Z --to 2026-04-01T00:00:00Z --account acme-clinics --csv
+            Example: almanac billing report --month 2026-03 --tz America/New_York
             """)
 
     @Option(help: "Start of the window, inclusive (RFC 3339, e.g. 2026-03-01T00:00:00Z).")
-    var from: String
+    var from: String?
 
     @Option(help: "End of the window, exclusive (RFC 3339).")
-    var to: String
+    var to: String?
+
+    @Option(help: "A calendar month YYYY-MM instead of --from/--to: local midnight of its first day to that of the next month, in --tz.")
+    var month: String?
 
     @Option(help: "Only this account.")
     var account: String?
@@ -102,15 +106,26 @@ struct BillingReportCommand: AsyncParsableCommand {
     /// Checks every input before connecting.
     /// - Throws: ``InputError`` (exit code 2) naming the option.
     func makeQuery() throws -> BillingReport.Query {
-        guard let start = RFC3339.parse(from) else {
-            throw InputError(description: "--from \"\(from)\" is not an RFC 3339 instant (e.g. 2026-03-01T00:00:00Z)")
-        }
-        guard let end = RFC3339.parse(to) else {
-            throw InputError(description: "--to \"\(to)\" is not an RFC 3339 instant (e.g. 2026-04-01T00:00:00Z)")
-        }
-        guard start < end else { throw InputError(description: "--to (\(to)) must be after --from (\(from))") }
         guard let zone = TimeZone(identifier: tz) else {
             throw InputError(description: "--tz \"\(tz)\" is not an IANA time zone (e.g. America/New_York, UTC)")
+        }
+        let start: Date, end: Date
+        if let month {
+            guard from == nil && to == nil else { throw InputError(description: "--month cannot be combined with --from/--to") }
+            guard let calendarMonth = CalendarMonth(month) else {
+                throw InputError(description: "--month \"\(month)\" is not a month YYYY-MM (e.g. 2026-03)")
+            }
+            (start, end) = calendarMonth.window(in: zone)
+        } else {
+            guard let from, let to else { throw InputError(description: "give --month YYYY-MM, or --from and --to") }
+            guard let parsedFrom = RFC3339.parse(from) else {
+                throw InputError(description: "--from \"\(from)\" is not an RFC 3339 instant (e.g. 2026-03-01T00:00:00Z)")
+            }
+            guard let parsedTo = RFC3339.parse(to) else {
+                throw InputError(description: "--to \"\(to)\" is not an RFC 3339 instant (e.g. 2026-04-01T00:00:00Z)")
+            }
+            guard parsedFrom < parsedTo else { throw InputError(description: "--to (\(to)) must be after --from (\(from))") }
+            (start, end) = (parsedFrom, parsedTo)
         }
         guard !(json && csv) else { throw InputError(description: "--json and --csv cannot be combined") }
         return BillingReport.Query(account: account, app: app, from: start, to: end, zone: zone)

@@ -32,8 +32,8 @@ struct DevCommand: AsyncParsableCommand {
     @Option(help: "Write every message of every topic as JSON lines to this file.")
     var export: String?
 
-    @Option(help: "Folder for dev state (dev.json, dev.brokers) and the jobs' outputs (<folder>/out/<app>, ALMANAC_OUTPUT_DIR).")
-    var stateDirectory: String = ".almanac"
+    @Option(help: "Folder for dev state (dev.json, dev.brokers) and the jobs' outputs (<folder>/out/<app>, ALMANAC_OUTPUT_DIR). Default: $ALMANAC_STATE_DIR, the settings file's `state-directory`, else .almanac")
+    var stateDirectory: String?
 
     @Option(help: "Where the worker finds each app's code: <root>/<app id>/, or <root> itself when that folder does not exist. Default: the folder of --apps.")
     var appsRoot: String?
@@ -71,7 +71,9 @@ struct DevCommand: AsyncParsableCommand {
         options.runFor = runFor.flatMap(parseDuration)
         options.brokers = brokers
         options.exportPath = export
-        options.stateDirectory = stateDirectory
+        let environment = ProcessInfo.processInfo.environment
+        options.stateDirectory = CLISettings.resolve(flags: .init(stateDirectory: stateDirectory), environment: environment,
+                                                     file: try SettingsFileReader.read(environment: environment)).stateDirectory
         options.printEvents = !quiet
         options.waitForRuns = waitForRuns
         do { options.roles = try AlmanacRole.parseList(roles) } catch { throw InputError(description: "\(error)") }
@@ -79,8 +81,8 @@ struct DevCommand: AsyncParsableCommand {
         if options.roles.contains(.http) {
             var configuration = try http.configuration()
             if configuration.adminToken == nil, configuration.tokenFile == nil {
-                configuration.adminToken = try DevToken.create(in: stateDirectory)
-                print("No ALMANAC_ADMIN_TOKEN or --token-file: a new admin token for the panel and API is in \(stateDirectory)/\(DevToken.fileName)")
+                configuration.adminToken = try DevToken.create(in: options.stateDirectory)
+                print("No ALMANAC_ADMIN_TOKEN or --token-file: a new admin token for the panel and API is in \(options.stateDirectory)/\(DevToken.fileName)")
             }
             options.extensions = [http.role(configuration)]
         }

@@ -44,7 +44,9 @@ struct EstimateCommand: ParsableCommand {
         if let app { return try estimateApp(app) }
         guard let expression else { throw InputError(description: "give a schedule expression or --app FILE") }
         let schedule = try compile(expression, zone: tz)
-        guard (0...1_000_000).contains(credits) else { throw InputError(description: "--credits must be between 0 and 1000000") }
+        guard (1...10).contains(credits) else {
+            throw InputError(description: "--credits \(credits) is outside 1-10 (a job's complexity, its base credits per run)")
+        }
         let day = try localDate(zone: tz)
         let estimate = ScheduleEstimate(schedule: schedule, startingOn: day)
         let (perDay, per30) = estimate.credits(perRun: credits)
@@ -85,15 +87,26 @@ struct EstimateCommand: ParsableCommand {
         var lines = ["\(app.config.app) (\(app.config.account), \(app.config.timeZone)) on \(dateText), pricing \(table.version):",
                      "  job                      schedule            runs/day  runs/30d   credits/run  credits/day  credits/30d"]
         var totalDay = Millicredits.zero, total30 = Millicredits.zero
+        var scheduled: [String: ScheduleEstimate] = [:]
         for job in app.config.jobs {
+            if let text = job.schedule {
+                scheduled[job.name] = ScheduleEstimate(schedule: try compile(text, zone: app.config.timeZone), startingOn: day)
+            }
+        }
+        let estimates = AppRunEstimate.rows(app: app.config, scheduled: scheduled)
+        var notes: [String] = []
+        for (job, row) in zip(app.config.jobs, estimates) {
             // Within RunUsage's limits and a validated table's prices a run's price fits (see
             // Pricer); a day or 30 days of the largest runs may not.
             guard let perRun = Pricer.total(complexity: job.complexity, usage: assumed, table: table) else {
                 throw InputError(description: "\(job.name): one run's price passes 64-bit millicredits (\(Int64.max)); assume less usage per run")
             }
-            var estimate = ScheduleEstimate(runsPerDay: 0, runsPer30Days: 0)
-            if let text = job.schedule {
-                estimate = ScheduleEstimate(schedule: try compile(text, zone: app.config.timeZone), startingOn: day)
+            let estimate = row.estimate
+            if row.followUps.runsPerDay + row.followUps.runsPer30Days > 0 {
+                notes.append("\(job.name): includes \(grouped(row.followUps.runsPerDay)) follow-up runs a day declared by estimatedFollowUps")
+            }
+            if !row.counted {
+                notes.append("\(job.name): no schedule and no job declares it in estimatedFollowUps, so its runs (by hand or as follow-ups) cannot be estimated and count 0")
             }
             let perDay = try Self.checked(perRun.rawValue.multipliedReportingOverflow(by: Int64(estimate.runsPerDay)), job.name)
             let per30 = try Self.checked(perRun.rawValue.multipliedReportingOverflow(by: Int64(estimate.runsPer30Days)), job.name)
@@ -102,16 +115,18 @@ struct EstimateCommand: ParsableCommand {
             rows.append(.object([
                 "job": .string(job.name), "schedule": job.schedule.map(JSONValue.string) ?? .null,
                 "runsPerDay": .int(Int64(estimate.runsPerDay)), "runsPer30Days": .int(Int64(estimate.runsPer30Days)),
+                "followUpRunsPerDay": .int(Int64(row.followUps.runsPerDay)), "counted": .bool(row.counted),
                 "millicreditsPerRun": .int(perRun.rawValue), "millicreditsPerDay": .int(perDay.rawValue), "millicreditsPer30Days": .int(per30.rawValue),
             ]))
-            lines.append("  " + [pad(job.name, 24), pad(job.schedule ?? "(follow-up)", 19), pad(grouped(estimate.runsPerDay), 9),
+            lines.append("  " + [pad(job.name, 24), pad(job.schedule ?? (row.counted ? "(follow-up)" : "(not counted)"), 19), pad(grouped(estimate.runsPerDay), 9),
                                  pad(grouped(estimate.runsPer30Days), 10), pad(perRun.description, 12), pad(perDay.description, 12),
                                  per30.description].joined(separator: " "))
         }
         lines.append("  total                                                                     \(pad(totalDay.description, 12)) \(total30.description)")
+        lines += notes.map { "  note: " + $0 }
         if json {
             print(try jsonText(["app": .string(app.config.app), "date": .string(dateText), "pricingVersion": .string(table.version),
-                                "jobs": .array(rows), "millicreditsPerDay": .int(totalDay.rawValue), "millicreditsPer30Days": .int(total30.rawValue)]))
+                                "jobs": .array(rows), "notes": .array(notes.map(JSONValue.string)), "millicreditsPerDay": .int(totalDay.rawValue), "millicreditsPer30Days": .int(total30.rawValue)]))
         } else {
             print(lines.joined(separator: "\n"))
         }

@@ -57,7 +57,7 @@ struct StatusCommand: AsyncParsableCommand {
         let builder = OperatorViewBuilder(state: state, ledger: ledger, now: now)
         if let app {
             guard let view = builder.app(app) else {
-                throw InputError(description: "app \"\(app)\" is not configured (known: \(state.apps.keys.sorted().joined(separator: ", ")))")
+                throw InputError(description: NameSuggestions.unknownApp(app, known: Array(state.apps.keys)))
             }
             if json { try printJSON(view) } else { printText([view], accounts: nil, now: now, lastTick: lastTick) }
         } else {

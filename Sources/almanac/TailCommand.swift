@@ -32,6 +32,9 @@ struct TailCommand: AsyncParsableCommand {
     @Flag(help: "Print each event's JSON instead of a line.")
     var json = false
 
+    @Option(help: "Only the events of this app (its config, pauses, triggers, runs, charges and rejections); --lines counts the events read per partition before this filter.")
+    var app: String?
+
     @OptionGroup var broker: BrokerOptions
 
     func validate() throws {
@@ -77,7 +80,7 @@ struct TailCommand: AsyncParsableCommand {
             let messages = try await consumer.poll(maxMessages: 1000, timeout: .milliseconds(200))
             if !messages.isEmpty { quietSince = ContinuousClock.now }
             for message in messages {
-                backlog.append(describe(message, formatter))
+                if let line = describe(message, formatter) { backlog.append(line) }
                 if message.offset + 1 >= (ends[message.topicPartition] ?? 0) { remaining.remove(message.topicPartition) }
             }
         }
@@ -86,26 +89,32 @@ struct TailCommand: AsyncParsableCommand {
             await consumer.close()
             return
         }
-        let follower = TailFollower(consumer: consumer, formatter: formatter, json: json)
+        let follower = TailFollower(consumer: consumer, formatter: formatter, json: json, app: app)
         try await ServiceGroup(configuration: ServiceGroupConfiguration(
             services: [.init(service: follower)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)).run()
         await consumer.close()
     }
 
     /// (event time, line) of a message; invalid ones are shown with their coordinates and reason.
-    private func describe(_ message: KafkaConsumerMessage, _ formatter: EventLine) -> (Date, String) {
-        Self.describe(message, formatter, json: json)
+    /// `nil` when `--app` filters it out.
+    private func describe(_ message: KafkaConsumerMessage, _ formatter: EventLine) -> (Date, String)? {
+        Self.describe(message, formatter, json: json, app: app)
     }
 
-    static func describe(_ message: KafkaConsumerMessage, _ formatter: EventLine, json: Bool) -> (Date, String) {
-        if json {
-            let envelope = try? EventCodec.decode(message.value)
-            return (envelope?.time ?? .distantPast, String(decoding: message.value, as: UTF8.self))
+    /// - Parameter app: only events of this app (``AlmanacEvent/app``; an undecodable message by its key).
+    static func describe(_ message: KafkaConsumerMessage, _ formatter: EventLine, json: Bool, app: String? = nil) -> (Date, String)? {
+        let decoded = Result { try EventCodec.decode(message.value) }
+        if let app {
+            let eventApp = (try? decoded.get()).map { $0.event.app } ?? message.keyString.flatMap(AlmanacEvent.app(ofKey:))
+            guard eventApp == app else { return nil }
         }
-        do {
-            let envelope = try EventCodec.decode(message.value)
+        if json {
+            return ((try? decoded.get())?.time ?? .distantPast, String(decoding: message.value, as: UTF8.self))
+        }
+        switch decoded {
+        case .success(let envelope):
             return (envelope.time, formatter.text(envelope))
-        } catch {
+        case .failure(let error):
             return (.distantPast, "                  INVALID   \(message.topic)[\(message.partition)]@\(message.offset): \(error)")
         }
     }
@@ -116,13 +125,14 @@ struct TailFollower: Service {
     let consumer: KafkaConsumer
     let formatter: EventLine
     let json: Bool
+    let app: String?
 
     func run() async throws {
-        let (consumer, formatter, json) = (self.consumer, self.formatter, self.json)
+        let (consumer, formatter, json, app) = (self.consumer, self.formatter, self.json, self.app)
         await cancelWhenGracefulShutdownOrCancel {
             while !Task.isCancelled {
                 guard let messages = try? await consumer.poll(maxMessages: 1000, timeout: .milliseconds(200)) else { continue }
-                writeLines(messages.map { TailCommand.describe($0, formatter, json: json).1 })
+                writeLines(messages.compactMap { TailCommand.describe($0, formatter, json: json, app: app)?.1 })
             }
         }
     }

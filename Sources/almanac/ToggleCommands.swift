@@ -27,10 +27,10 @@ struct ToggleOptions: ParsableArguments {
         // Refused here (exit 2) rather than dead-lettered by the projector later.
         let apps = try await ConfigSnapshot.read(kafka: kafka, topics: topics, logger: logger)
         guard let config = apps[app] else {
-            throw InputError(description: "app \"\(app)\" is not configured (known: \(apps.keys.sorted().joined(separator: ", ")))")
+            throw InputError(description: NameSuggestions.unknownApp(app, known: Array(apps.keys)))
         }
         if let job, !config.jobs.contains(where: { $0.name == job }) {
-            throw InputError(description: "app \"\(app)\" has no job \"\(job)\" (jobs: \(config.jobs.map(\.name).joined(separator: ", ")))")
+            throw InputError(description: NameSuggestions.unknownJob(job, app: app, known: config.jobs.map(\.name)))
         }
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: kafka), logger: logger)
         let publisher = EventPublisher(producer: producer, topics: topics, source: "almanac/cli")

@@ -40,10 +40,10 @@ struct TriggerCommand: AsyncParsableCommand {
         let topics = AlmanacTopics(prefix: broker.topicPrefix)
         let apps = try await ConfigSnapshot.read(kafka: kafka, topics: topics, logger: logger)
         guard let config = apps[app] else {
-            throw InputError(description: "app \"\(app)\" is not configured (known: \(apps.keys.sorted().joined(separator: ", ")))")
+            throw InputError(description: NameSuggestions.unknownApp(app, known: Array(apps.keys)))
         }
         guard config.jobs.contains(where: { $0.name == job }) else {
-            throw InputError(description: "app \"\(app)\" has no job \"\(job)\" (jobs: \(config.jobs.map(\.name).joined(separator: ", ")))")
+            throw InputError(description: NameSuggestions.unknownJob(job, app: app, known: config.jobs.map(\.name)))
         }
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: kafka), logger: logger)
         let publisher = EventPublisher(producer: producer, topics: topics, source: "almanac/cli")

@@ -2,6 +2,7 @@
 and chromium-driver, driven by Selenium; nothing is downloaded): an app paused through its form
 stops running, and a screenshot is kept in .almanac/artifacts/panel.png."""
 import datetime as dt
+import re
 import shutil
 
 import pytest
@@ -76,6 +77,18 @@ def test_pausing_an_app_in_the_panel_stops_its_runs(dev_factory, example_apps):
         assert browser.find_element(By.ID, "toggle-app-support-queue-submit").text == "ON"
         assert "succeeded" in browser.find_element(By.ID, "job-support-queue-triage-tickets").text
         assert "acme-clinics" in browser.find_element(By.ID, "accounts").text
+        # Run chips show the slot they ran for (support-queue's slots are every 5 minutes), in the
+        # panel's one time format; the page reloads itself.
+        chips = [c.text for c in browser.find_elements(By.CSS_SELECTOR, "#job-support-queue-triage-tickets .run")]
+        assert chips and all(re.match(r"^\d\d:\d[05] ", c) for c in chips), chips
+        assert "times in America/New_York" in card.text
+        assert browser.find_element(By.CSS_SELECTOR, 'meta[http-equiv="refresh"]').get_attribute("content") == "30; url=/"
+        # "run now": a manual trigger, like `almanac trigger`.
+        browser.find_element(By.ID, "run-inventory-sync-sync-stock-submit").click()
+        assert "Triggered inventory-sync/sync-stock" in wait_for_element(browser, "flash", 30).text
+        api.wait_for("/v1/apps/inventory-sync/jobs/sync-stock/runs", lambda body: any(re.fullmatch(r"[0-9a-f-]{36}", r["triggerId"]) for r in body["runs"]), 60,
+                     "the manual run")
+        browser.get(url + "/")
 
         form = browser.find_element(By.ID, "toggle-app-support-queue")
         form.find_element(By.NAME, "reason").send_keys("panel test")
@@ -90,6 +103,10 @@ def test_pausing_an_app_in_the_panel_stops_its_runs(dev_factory, example_apps):
         assert browser.find_element(By.ID, "toggle-app-support-queue-submit").text == "OFF"
         paused = api.get("/v1/apps/support-queue").json["paused"]
         assert paused["reason"] == "panel test" and paused["actor"] == "admin"
+        # The pause and its reason are on the page (not only in a tooltip); the jobs say "paused"
+        # where their next runs were.
+        assert re.fullmatch(r"paused since \d\d:\d\d by admin: “panel test”", browser.find_element(By.ID, "pause-support-queue").text)
+        assert "paused" in browser.find_element(By.CSS_SELECTOR, "#job-support-queue-triage-tickets .paused-next").text
 
         # Three more slots (15 simulated minutes) pass while paused.
         since = parse(paused["since"])

@@ -284,3 +284,17 @@ def test_handler_runs_started_and_recorded_in_batches_each_once_and_in_order(clu
     assert len(charges) == len(wanted), "one charge per trigger"
     assert all(d["total"] == 2000 for d in charges if d["chargeId"] in ids)
     log.wait(cluster.committed_everything, 20, "the offsets to be committed")
+
+
+def test_trigger_with_a_malformed_key_is_rejected_as_malformed_not_skipped(cluster):
+    # A job key whose part is not an id (as a hand-written kcat trigger may carry): the envelope is
+    # well formed (subject = key), so only the worker's key rule can tell it from a removed job.
+    trigger_id = cluster.trigger("acme", "runs", "env now")
+    log = cluster.log
+    rejected = log.wait(lambda: [d for d in log.data("almanac.event.rejected") if d.get("key") == "acme/runs/env now"], 30, "the rejection")[0]
+    assert rejected["reason"] == "invalid_data" and rejected["rejectedBy"] == "worker"
+    assert rejected["detail"].startswith('malformed key: data.job.job "env now" is not an id'), rejected
+    log.wait(cluster.committed_everything, 10, "the offset to be committed")
+    ends = [e for e in log.data("almanac.job.skipped") + log.data("almanac.job.started") + log.data("almanac.job.completed")
+            if e["triggerId"] == trigger_id]
+    assert ends == []

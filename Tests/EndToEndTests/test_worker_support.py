@@ -168,9 +168,10 @@ class Cluster:
         return proc
 
     def trigger(self, account: str, app: str, job: str, *, trigger_id: str | None = None, source: str = "manual",
-                params=None, scheduled_for: dt.datetime | None = None, attempt: int = 1, flush: bool = True) -> str:
-        """Publishes one `job.triggered`; returns its trigger id."""
-        key = f"{account}/{app}/{job}"
+                params=None, scheduled_for: dt.datetime | None = None, attempt: int = 1, flush: bool = True,
+                key: str | None = None) -> str:
+        """Publishes one `job.triggered` (Kafka key `key`, default the job key); returns its trigger id."""
+        key = key or f"{account}/{app}/{job}"
         now = self.now()
         trigger_id = trigger_id or str(uuid.uuid4())
         data = {"triggerId": trigger_id, "job": {"account": account, "app": app, "job": job},

@@ -14,3 +14,20 @@ else
   now=$(date -u +%Y-%m-%dT%H:%M:%S.000Z)
 fi
 id=$(cat /proc/sys/kernel/random/uuid 2>/dev/null || uuidgen)
+
+# require_app APP: exits 2 unless APP is configured now, i.e. the last event under its key on the
+# config topic (read from the beginning to the end with kcat) is not almanac.app.removed. Prints the
+# app's account on stdout (for app.removed); the error lists at most 10 configured apps.
+require_app() {
+  apps=$(kcat -C -b "$brokers" -t "${prefix}config" -e -q -f '%k\t%h\t%s\n' 2>/dev/null |
+    jq -R -r 'split("\t") | select(length >= 3) | [.[0], (if (.[1] | test("ce_type=almanac\\.app\\.removed")) then "-" else ((.[2:] | join("\t") | fromjson? | .data.config.account) // "-") end)] | @tsv' |
+    awk -F'\t' '{ account[$1] = $2 } END { for (a in account) if (account[a] != "-") print a "\t" account[a] }' | sort)
+  found=$(printf '%s\n' "$apps" | awk -F'\t' -v app="$1" '$1 == app { print $2 }')
+  if [ -z "$found" ]; then
+    count=$(printf '%s\n' "$apps" | grep -c . || true)
+    some=$(printf '%s\n' "$apps" | cut -f1 | head -n 10 | paste -sd, - | sed 's/,/, /g')
+    echo "$(basename "$0"): app \"$1\" is not configured ($count apps are configured${some:+, e.g. $some}); nothing published" >&2
+    exit 2
+  fi
+  printf '%s\n' "$found"
+}

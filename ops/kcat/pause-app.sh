@@ -5,6 +5,7 @@
 #
 #   ops/kcat/pause-app.sh APP [REASON]          e.g. ops/kcat/pause-app.sh clinic-reminders "clinic closed"
 #
+# Exits 2 without publishing when APP is not configured (read from the config topic).
 # Brokers: $ALMANAC_BROKERS, else <state>/dev.brokers written by `almanac dev` (state = $ALMANAC_STATE_DIR,
 # default .almanac). Time: now, or `almanac dev`'s simulated now when <state>/dev.json exists (Almanac
 # judges a pause by its event time, not by when it arrives). Topic prefix: $ALMANAC_TOPIC_PREFIX (almanac.).
@@ -20,6 +21,7 @@ app=${1:?usage: pause-app.sh APP [REASON]}
 reason=${2:-paused with kcat}
 here=$(cd "$(dirname "$0")/../.." && pwd)
 . "$here/ops/kcat/lib.sh"
+require_app "$app" >/dev/null
 jq -c --arg app "$app" --arg id "$id" --arg t "$now" --arg reason "$reason" --arg actor "kcat:${USER:-unknown}" \
   '.id=$id | .time=$t | .subject=$app | .data.app=$app | .data.reason=$reason | .data.actor=$actor' "$here/ops/examples/pause.json" |
   kcat -P -b "$brokers" -t "${prefix}control" -k "$app" -X partitioner=murmur2_random \

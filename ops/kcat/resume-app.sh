@@ -12,6 +12,7 @@ set -eu
 app=${1:?usage: resume-app.sh APP}
 here=$(cd "$(dirname "$0")/../.." && pwd)
 . "$here/ops/kcat/lib.sh"
+require_app "$app" >/dev/null
 jq -c --arg app "$app" --arg id "$id" --arg t "$now" --arg actor "kcat:${USER:-unknown}" \
   '.id=$id | .time=$t | .subject=$app | .data.app=$app | .data.actor=$actor' "$here/ops/examples/resume.json" |
   kcat -P -b "$brokers" -t "${prefix}control" -k "$app" -X partitioner=murmur2_random \

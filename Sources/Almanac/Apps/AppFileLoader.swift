@@ -56,21 +56,31 @@ public enum AppFileLoader {
         guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
             return .failure(Errors(errors: [ConfigError(source: file, field: "(file)", reason: "cannot read the file as UTF-8 text")]))
         }
+        // Shape first, from the parsed document with its positions: every problem of the file at
+        // once, each with its line, in words (AppFileChecker); decoding then builds the config.
+        let isJSON = file.hasSuffix(".json")
+        let document: SourceValue
+        do { document = try AppDocumentReader.read(text, json: isJSON) } catch {
+            return .failure(Errors(errors: [sourced(error, file)]))
+        }
+        let checked = AppFileChecker.check(document, json: isJSON)
+        guard checked.problems.isEmpty else { return .failure(Errors(errors: checked.problems.map { sourced($0, file) })) }
         let config: AppConfiguration
         do {
-            if file.hasSuffix(".json") {
+            if isJSON {
                 config = try JSONDecoder().decode(AppConfiguration.self, from: Data(text.utf8))
             } else {
                 config = try YAMLDecoder().decode(AppConfiguration.self, from: text)
             }
         } catch let error as DecodingError {
-            return .failure(Errors(errors: [ConfigError(source: file, field: fieldPath(error), reason: reason(error))]))
+            let located = checked.locate([ConfigError(field: fieldPath(error), reason: reason(error))])
+            return .failure(Errors(errors: located.map { sourced($0, file) }))
         } catch {
-            return .failure(Errors(errors: [ConfigError(source: file, field: "(file)", reason: "not valid YAML/JSON: \(error)")]))
+            return .failure(Errors(errors: [ConfigError(source: file, field: "(file)", reason: "not valid \(isJSON ? "JSON" : "YAML")")]))
         }
-        let problems = config.validate()
+        let problems = checked.locate(config.validate())
         guard problems.isEmpty else {
-            return .failure(Errors(errors: problems.map { ConfigError(source: file, field: $0.field, reason: $0.reason) }))
+            return .failure(Errors(errors: problems.map { sourced($0, file) }))
         }
         let directory = ((file as NSString).deletingLastPathComponent as NSString).standardizingPath
         let absolute = directory.hasPrefix("/") ? directory : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(directory)
@@ -79,6 +89,12 @@ public enum AppFileLoader {
         // against its own apps root at run time (``JobDirectories``), so no path of this machine
         // is baked into app.configured.
         return .success(LoadedApp(config: config, file: file, directory: folder))
+    }
+
+    private static func sourced(_ error: ConfigError, _ file: String) -> ConfigError {
+        var error = error
+        error.source = file
+        return error
     }
 
     static func fieldPath(_ error: DecodingError) -> String {

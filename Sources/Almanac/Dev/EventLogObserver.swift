@@ -104,7 +104,7 @@ public final class EventLogObserver: Service, Sendable {
 
     private func describe(_ envelope: EventEnvelope) -> String? {
         switch envelope.event {
-        case .jobStarted, .tickCompleted, .appRemoved:
+        case .jobStarted, .tickCompleted:
             return nil  // dev prints what a user follows: triggers, outcomes, charges, toggles
         default:
             return EventLine(zone: zone, clockSpeed: clockSpeed).text(envelope)

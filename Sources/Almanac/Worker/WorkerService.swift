@@ -301,6 +301,8 @@ public struct WorkerService: Service {
                 guard case .jobTriggered(let t) = envelope.event else {
                     throw EventDecodingError(.wrongTopic, "\(envelope.type) does not belong on \(message.topic)")
                 }
+                // A key that is not the job's is malformed, not a removed job: rejected, not skipped.
+                if let problem = JobKeyRule.problem(key: message.keyString, job: t.job) { throw problem }
                 trigger = t
             } catch {
                 rejected.append((message, error))

@@ -75,12 +75,17 @@ public struct JobConfiguration: Codable, Hashable, Sendable {
     /// Working directory of the process, published as written: a relative one resolves on each
     /// worker against the app's folder under its apps root (default: that folder).
     public var workingDirectory: String?
+    /// How many follow-up runs one scheduled or manual run of this job leads to in all (follow-ups
+    /// of follow-ups included), per job, for `almanac estimate`; not enforced at run time. Empty
+    /// (the default): the job declares none, and an estimate counts none.
+    public var estimatedFollowUps: [FollowUpEstimate]
 
     public init(name: String, schedule: String?, command: [String], env: [String: String] = [:], complexity: Int = 1,
                 timeoutSeconds: Int = 600, retries: Int = 0, overlap: OverlapPolicy = .skip,
                 catchUpWindowSeconds: Int = 900, params: JSONValue? = nil, pauseHoldsFollowUps: Bool = false,
-                workingDirectory: String? = nil, handler: String? = nil) {
+                workingDirectory: String? = nil, handler: String? = nil, estimatedFollowUps: [FollowUpEstimate] = []) {
         self.name = name
+        self.estimatedFollowUps = estimatedFollowUps
         self.handler = handler
         self.schedule = schedule
         self.command = command
@@ -97,6 +102,7 @@ public struct JobConfiguration: Codable, Hashable, Sendable {
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case name, schedule, command, handler, env, complexity, timeoutSeconds, retries, overlap, catchUpWindowSeconds, params, pauseHoldsFollowUps, workingDirectory
+        case estimatedFollowUps
     }
 
     public init(from decoder: any Decoder) throws {
@@ -120,6 +126,7 @@ public struct JobConfiguration: Codable, Hashable, Sendable {
         params = try c.decodeIfPresent(JSONValue.self, forKey: .params)
         pauseHoldsFollowUps = try c.decodeIfPresent(Bool.self, forKey: .pauseHoldsFollowUps) ?? false
         workingDirectory = try c.decodeIfPresent(String.self, forKey: .workingDirectory)
+        estimatedFollowUps = try c.decodeIfPresent([FollowUpEstimate].self, forKey: .estimatedFollowUps) ?? []
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -137,6 +144,29 @@ public struct JobConfiguration: Codable, Hashable, Sendable {
         try c.encodeIfPresent(params, forKey: .params)
         try c.encode(pauseHoldsFollowUps, forKey: .pauseHoldsFollowUps)
         try c.encodeIfPresent(workingDirectory, forKey: .workingDirectory)
+        // Absent when empty, so configurations that declare none encode as before.
+        if !estimatedFollowUps.isEmpty { try c.encode(estimatedFollowUps, forKey: .estimatedFollowUps) }
+    }
+}
+
+/// One entry of ``JobConfiguration/estimatedFollowUps``: `count` runs of `job` (a job of the same app).
+public struct FollowUpEstimate: Codable, Hashable, Sendable {
+    public var job: String
+    /// Runs in all per run of the declaring job, 0–100000.
+    public var count: Int
+
+    public init(job: String, count: Int) {
+        self.job = job
+        self.count = count
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case job, count }
+
+    public init(from decoder: any Decoder) throws {
+        try rejectUnknownKeys(decoder, allowed: CodingKeys.allCases.map(\.rawValue))
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        job = try c.decode(String.self, forKey: .job)
+        count = try c.decode(Int.self, forKey: .count)
     }
 }
 

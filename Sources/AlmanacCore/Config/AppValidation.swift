@@ -7,12 +7,22 @@ public struct ConfigError: Error, Sendable, Hashable, CustomStringConvertible {
     /// Field path, e.g. `jobs[1].complexity`.
     public var field: String
     public var reason: String
-    public init(source: String? = nil, field: String, reason: String) {
+    /// 1-based line and column in the source where the problem is, when known.
+    public var line: Int?
+    public var column: Int?
+    public init(source: String? = nil, field: String, reason: String, line: Int? = nil, column: Int? = nil) {
         self.source = source
         self.field = field
         self.reason = reason
+        self.line = line
+        self.column = column
     }
-    public var description: String { "\(source.map { "\($0): " } ?? "")\(field): \(reason)" }
+    /// `file: field: reason (line L, column C)`.
+    public var description: String {
+        var text = "\(source.map { "\($0): " } ?? "")\(field): \(reason)"
+        if let line { text += column.map { " (line \(line), column \($0))" } ?? " (line \(line))" }
+        return text
+    }
 }
 
 extension AppConfiguration {
@@ -26,7 +36,10 @@ extension AppConfiguration {
         check(Self.isValidID(app), "app", "\"\(app)\" is not a valid id (letters, digits, '.', '_', '-'; 1-64 characters)")
         check(Self.isValidID(account), "account", "\"\(account)\" is not a valid id (letters, digits, '.', '_', '-'; 1-64 characters)")
         let zoneKnown = TimeZone(identifier: timeZone) != nil
-        check(zoneKnown, "timeZone", "unknown IANA time zone \"\(timeZone)\"")
+        if !zoneKnown {
+            let hint = NameSuggestions.closest(to: timeZone, in: TimeZone.knownTimeZoneIdentifiers)
+            check(false, "timeZone", "unknown IANA time zone \"\(timeZone)\"" + (hint.isEmpty ? "" : "; did you mean \(NameSuggestions.quotedList(hint))?"))
+        }
         check(!jobs.isEmpty, "jobs", "an app needs at least one job")
         var seen = Set<String>()
         for (index, job) in jobs.enumerated() {
@@ -51,6 +64,11 @@ extension AppConfiguration {
             check((1...86_400).contains(job.timeoutSeconds), "\(path).timeoutSeconds", "\(job.timeoutSeconds) is outside 1-86400 seconds")
             check((0...20).contains(job.retries), "\(path).retries", "\(job.retries) is outside 0-20")
             check((0...604_800).contains(job.catchUpWindowSeconds), "\(path).catchUpWindowSeconds", "\(job.catchUpWindowSeconds) is outside 0-604800 seconds")
+            for (entry, followUp) in job.estimatedFollowUps.enumerated() {
+                let field = "\(path).estimatedFollowUps[\(entry)]"
+                check(jobs.contains { $0.name == followUp.job }, "\(field).job", "\"\(followUp.job)\" is not a job of this app")
+                check((0...100_000).contains(followUp.count), "\(field).count", "\(followUp.count) is outside 0-100000")
+            }
         }
         return errors
     }

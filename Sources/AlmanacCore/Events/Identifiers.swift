@@ -97,3 +97,19 @@ public struct Millicredits: Hashable, Sendable, Codable, Comparable, AdditiveAri
         return "\(sign)\(magnitude / 1000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction)"
     }
 }
+
+extension TriggerID {
+    /// The slot of a scheduled trigger or of one of its retries — the minute in
+    /// `account/app/job@2026-03-02T13:00Z` (optionally `~N`) — or `nil` for manual and follow-up
+    /// ids, whose slot the id does not hold (DESIGN.md §3).
+    public var scheduledMinute: Date? {
+        guard let at = rawValue.lastIndex(of: "@") else { return nil }
+        var rest = rawValue[rawValue.index(after: at)...]
+        if let tilde = rest.firstIndex(of: "~") {
+            guard rest[rest.index(after: tilde)...].allSatisfy(\.isNumber) else { return nil }
+            rest = rest[..<tilde]
+        }
+        guard rest.count == 17, rest.last == "Z", !rest.contains("/") else { return nil }
+        return RFC3339.parse(String(rest.dropLast()) + ":00Z")
+    }
+}

@@ -34,6 +34,10 @@ enum PanelStyle {
     .login input { padding:.35rem .5rem; border:1px solid var(--line); border-radius:6px; }
     .login button, header button { padding:.35rem .7rem; border-radius:6px; border:1px solid var(--line); background:#fff; cursor:pointer; }
     ul.next { margin:0; padding-left:1rem; }
+    .pause { margin:.3rem 0; padding:.3rem .5rem; border-left:3px solid var(--warn); background:#fff8e1; font-size:.85rem; }
+    .paused-next { color:var(--warn); font-weight:600; font-size:.85rem; }
+    form.run-now { margin:.3rem 0 0; }
+    form.run-now button { padding:.15rem .5rem; border-radius:6px; border:1px solid var(--line); background:#fff; cursor:pointer; font-size:.78rem; }
     @media (max-width: 640px) {
       main { padding:.5rem; }
       table.jobs thead { display:none; }

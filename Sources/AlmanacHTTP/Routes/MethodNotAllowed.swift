@@ -18,6 +18,7 @@ enum MethodNotAllowed {
         ("v1/apps/:app/jobs/:job/trigger", [.post]),
         ("panel/apps/:app/pause", [.post]), ("panel/apps/:app/resume", [.post]),
         ("panel/apps/:app/jobs/:job/pause", [.post]), ("panel/apps/:app/jobs/:job/resume", [.post]),
+        ("panel/apps/:app/jobs/:job/trigger", [.post]),
     ]
 
     /// The methods `allowed` stands for, HEAD added beside GET.

@@ -3,9 +3,10 @@ import Foundation
 import Hummingbird
 import HummingbirdAuth
 
-/// The admin panel: `GET /` (HTML), `POST /login` / `POST /logout`, and the switches' form posts,
-/// which publish pause/resume like the API (actor: the principal's name) and redirect back (303)
-/// with a message.
+/// The admin panel: `GET /` (HTML), `POST /login` / `POST /logout`, the switches' form posts,
+/// which publish pause/resume like the API, and "run now" (`POST /panel/apps/{app}/jobs/{job}/trigger`,
+/// a manual `job.triggered` like `almanac trigger`), each with the principal's name as the actor
+/// and redirecting back (303) with a message.
 ///
 /// Sessions: logging in with a token (the same tokens as the API) creates a server-side session
 /// (``PanelSession``) behind a random id; the cookie `almanac_session` holds only that id, is
@@ -70,6 +71,9 @@ struct PanelRoutes: Sendable {
             context.sessions.clearSession()
             return Self.redirect("logged out")
         }
+        panel.post("panel/apps/:app/jobs/:job/trigger") { request, context in
+            try await runNow(request, context, app: context.parameters.get("app") ?? "", job: context.parameters.get("job") ?? "")
+        }
         for paused in [true, false] {
             let verb = paused ? "pause" : "resume"
             panel.post("panel/apps/:app/\(verb)") { request, context in
@@ -104,6 +108,24 @@ struct PanelRoutes: Sendable {
         let published = try await OperatorCommands(backend: backend).toggle(app: app, job: job, paused: paused, reason: reason,
                                                                            actor: principal.name, state: state)
         return Self.redirect("\(paused ? "Paused" : "Resumed") \(app)\(job.map { "/\($0)" } ?? "") at \(published.time)")
+    }
+
+    /// "run now": a manual trigger of the job, with no params.
+    private func runNow(_ request: Request, _ context: AlmanacRequestContext, app: String, job: String) async throws -> Response {
+        let form = RequestBodies.form(String(decoding: try await APIRoutes.body(request), as: UTF8.self))
+        guard let (principal, session) = Self.viewer(context) else {
+            return Self.htmlResponse(Self.message("Log in first: running a job needs a token."), status: .unauthorized)
+        }
+        guard Self.csrfMatches(form["csrf"], session) else { return Self.csrfRefusal() }
+        let state = backend.state.visible(to: principal)
+        guard let appState = state.apps[app] else {
+            return Self.htmlResponse(Self.message("App \"\(app)\" is not configured."), status: .notFound)
+        }
+        guard appState.jobs[job] != nil else {
+            return Self.htmlResponse(Self.message("App \"\(app)\" has no job \"\(job)\"."), status: .notFound)
+        }
+        let published = try await OperatorCommands(backend: backend).trigger(app: app, job: job, params: nil, state: state, actor: principal.name)
+        return Self.redirect("Triggered \(app)/\(job) at \(published.time) (trigger id \(published.triggerId ?? ""))")
     }
 
     static func csrfMatches(_ presented: String?, _ session: PanelSession) -> Bool {

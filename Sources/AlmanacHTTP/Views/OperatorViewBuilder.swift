@@ -121,7 +121,7 @@ public struct OperatorViewBuilder: Sendable {
         let skipped = run.outcome.hasPrefix("skipped:")
         var view = RunView(triggerId: run.triggerId.rawValue, status: skipped ? "skipped" : run.outcome,
                            skipReason: skipped ? String(run.outcome.dropFirst("skipped:".count)) : nil,
-                           scheduledFor: run.scheduledFor.map { instant($0, zone: zone) }, at: instant(run.at, zone: zone),
+                           scheduledFor: (run.scheduledFor ?? run.triggerId.scheduledMinute).map { instant($0, zone: zone) }, at: instant(run.at, zone: zone),
                            startedAt: run.startedAt.map { instant($0, zone: zone) },
                            durationMilliseconds: run.durationMilliseconds, attempt: run.attempt)
         view.error = run.error
