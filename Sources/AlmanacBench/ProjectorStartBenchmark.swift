@@ -16,7 +16,7 @@ struct ProjectorStartBenchmark: AsyncParsableCommand {
 
     @Option(help: "History events before the snapshot.") var events = 100_000
     @Option(help: "Events after the snapshot.") var tail = 1_000
-    @Option(help: "Apps (five jobs each): the live state, the same whatever the history's length.") var apps = 500
+    @Option(help: "Apps (five jobs each): the live state, the same whatever the history's length.") var apps = 1_000
     @Option(help: "Repetitions of each side.") var reps = 3
 
     func run() async throws {

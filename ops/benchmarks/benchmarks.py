@@ -141,7 +141,7 @@ def projector_rebuild(ctx: Context) -> list[Row]:
 
 @benchmark("history.projector_start")
 def history_projector_start(ctx: Context) -> list[Row]:
-    """A projector started after 100,000 and after 1,000,000 history events over the same 500 apps (a
+    """A projector started after 100,000 and after 1,000,000 history events over the same 1,000 apps (a
     snapshot at their end, then 1,000 more events): messages read and time until it has read every partition to its end.
     Goal: 1M/100k <= 1.5 for both. The full replay from offset 0 is the informational baseline."""
     sizes = {events: ctx.almanac("history-projector-start", "--events", str(events), "--reps", "3")
