@@ -9,7 +9,7 @@ struct AlmanacBench: AsyncParsableCommand {
         abstract: "Almanac's benchmarks (driven by ops/bench; see BENCHMARKS.md).",
         subcommands: [
             CalendarNextBenchmark.self, DueIndexBenchmark.self,
-            KafkaProduceBenchmark.self, KafkaConsumeBenchmark.self, ProjectorRebuildBenchmark.self, TickLatencyBenchmark.self,
+            KafkaProduceBenchmark.self, KafkaConsumeBenchmark.self, ProjectorRebuildBenchmark.self, ProjectorStartBenchmark.self, TickLatencyBenchmark.self,
             WorkerBenchmark.self,
             AuditReplayBenchmark.self, EventCodecBenchmark.self, HistoryAuditBenchmark.self,
         ])

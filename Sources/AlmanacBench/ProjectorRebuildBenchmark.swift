@@ -17,46 +17,15 @@ struct ProjectorRebuildBenchmark: AsyncParsableCommand {
     func run() async throws {
         let logger = KafkaBench.logger
         let cluster = try EmbeddedKafkaCluster(brokers: 1, logger: logger)
-        // Enough partitions that no partition passes the embedded broker's ~5 MiB limit.
-        var topics = AlmanacTopics(prefix: "bench.")
-        topics.partitions = ["config": 16, "control": 16, "ticks": 1, "executions": 512, "triggers": 12, "charges": 12, "dlq": 1]
+        let topics = HistoryCorpus.topics(prefix: "bench.")
         for spec in topics.specifications { try cluster.createTopic(spec.name, partitions: spec.partitions) }
         let kafka = KafkaConfiguration(bootstrapServers: cluster.bootstrapServers)
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: kafka), logger: logger)
         let publisher = EventPublisher(producer: producer, topics: topics, source: "bench")
 
         Bench.log("producing \(events) events")
-        let start = Date(timeIntervalSince1970: 1_772_456_400)  // 2026-03-02T13:00:00Z
-        let apps = max(10, events / 200)
-        var batch: [KafkaProducerRecord] = []
-        var bytes = 0
-        for i in 0..<events {
-            let event: AlmanacEvent
-            let app = "app-\(i % apps)"
-            // The first `apps` events configure every app; pauses and resumes follow them in the log.
-            let key = JobKey(account: "acct-\(i % apps % 97)", app: app, job: "job-\(i % 5)")
-            switch i < apps ? 0 : 3 + i % 100 {
-            case 0:
-                event = .appConfigured(AppConfigured(config: AppConfiguration(app: app, account: key.account, jobs: (0..<5).map {
-                    JobConfiguration(name: "job-\($0)", schedule: ["*:*/5", "9:00", "*:00", "0 */2 * * *", "mon-fri 8-18:*/15"][$0], command: ["/bin/true"])
-                })))
-            case 4, 5:
-                event = i % 2 == 0 ? .schedulePaused(ScheduleToggled(app: app, reason: "bench")) : .scheduleResumed(ScheduleToggled(app: app))
-            default:
-                let at = start.addingTimeInterval(Double(i))
-                event = .jobCompleted(JobCompleted(triggerId: TriggerID.scheduled(key, at: at), executionId: "e\(i)", job: key, status: .succeeded,
-                                                   attempt: 1, exitCode: 0, startedAt: at, finishedAt: at.addingTimeInterval(0.2),
-                                                   usage: RunUsage(emails: 1), stdoutTail: "ok\n"))
-            }
-            let record = try publisher.record(EventEnvelope(source: "bench", time: start.addingTimeInterval(Double(i) / 1000), event: event))
-            bytes += record.value.count
-            batch.append(record)
-            if batch.count == 10_000 {
-                try await producer.sendAll(batch)
-                batch.removeAll(keepingCapacity: true)
-            }
-        }
-        try await producer.sendAll(batch)
+        let apps = HistoryCorpus.apps(events: events)
+        let bytes = try await HistoryCorpus.produce(0..<events, apps: apps, publisher: publisher)
         let admin = try KafkaAdmin(configuration: kafka, logger: logger)
         let partitions = [topics.config, topics.control, topics.ticks, topics.executions].flatMap { topic in
             (0..<topics.partitions[String(topic.dropFirst(topics.prefix.count))]!).map { KafkaTopicPartition(topic: topic, partition: Int32($0)) }
@@ -80,8 +49,11 @@ struct ProjectorRebuildBenchmark: AsyncParsableCommand {
             decode.append(Double(events) / (try await decodeOnly(kafka: kafka, partitions: partitions, ends: ends)))
             await Bench.settleKafka()
             let store = ProjectionStore()
-            let projector = try ProjectorService(store: store, kafka: kafka, publisher: publisher, topics: topics,
+            var projector = try ProjectorService(store: store, kafka: kafka, publisher: publisher, topics: topics,
                                                  clock: SystemWallClock(), logger: logger)
+            // The fold alone, from offset 0: no snapshot read or written.
+            projector.snapshots.load = false
+            projector.snapshots.write = false
             let began = Bench.nanoseconds()
             let task = Task { try await projector.run() }
             await store.waitUntilCaughtUp(to: ends)

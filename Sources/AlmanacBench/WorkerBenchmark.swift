@@ -183,6 +183,7 @@ struct WorkerBenchmark: AsyncParsableCommand {
         // What `almanac run --roles worker` folds (RoleSet): config and control only.
         projector.foldsTicks = false
         projector.foldsExecutions = false
+        projector.snapshots.write = false
         var options = WorkerService.Options()
         if let maxConcurrentRuns { options.maxConcurrentRuns = maxConcurrentRuns }
         if let maxConcurrentHandlerRuns { options.maxConcurrentHandlerRuns = maxConcurrentHandlerRuns }

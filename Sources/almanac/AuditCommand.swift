@@ -18,7 +18,7 @@ struct AuditCommand: AsyncParsableCommand {
             offset 0 to the end offsets read at start. No consumer group. Progress goes to stderr.
             Example: almanac audit runs clinic-reminders --from 2026-03-02T00:00:00-05:00 --to 2026-03-03T00:00:00-05:00
             """,
-        subcommands: [AuditStateCommand.self, AuditRunsCommand.self, AuditVerifyCommand.self])
+        subcommands: [AuditStateCommand.self, AuditRunsCommand.self, AuditVerifyCommand.self, AuditSnapshotCommand.self])
 }
 
 /// Options every audit subcommand shares.

@@ -48,8 +48,25 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Where this worker finds each app's code: <root>/<app id>/ (or <root> itself when that folder does not exist); relative commands and working directories resolve there. Default: the apps root of the `almanac dev` whose broker this is, else none (relative commands cannot start).")
     var appsRoot: String?
 
+    @Option(help: "Write a projection snapshot after this many messages read since the last (0: never by count; docs/snapshots.md).")
+    var snapshotEveryMessages: Int = 100_000
+
+    @Option(help: "Write a projection snapshot when this much real time has passed since the last and anything was read (e.g. 10m; 0: never by time).")
+    var snapshotInterval: String = "10m"
+
+    @Flag(inversion: .prefixedNo, help: "Start the projection from the newest usable snapshot (--no-snapshot-load: replay from the beginning).")
+    var snapshotLoad = true
+
+    @Flag(inversion: .prefixedNo, help: "Write projection snapshots (--no-snapshot-write: only load them).")
+    var snapshotWrite = true
+
     @Flag(help: "Log debug output to stderr.")
     var verbose = false
+
+    func validate() throws {
+        if snapshotEveryMessages < 0 { throw ValidationError("--snapshot-every-messages must be 0 or more, not \(snapshotEveryMessages)") }
+        if parseDuration(snapshotInterval) == nil { throw ValidationError("--snapshot-interval \"\(snapshotInterval)\" is not a duration (e.g. 10m, 1h, 0)") }
+    }
 
     func run() async throws {
         let roleSet: Set<AlmanacRole>
@@ -72,6 +89,11 @@ struct RunCommand: AsyncParsableCommand {
         options.worker.directories = JobDirectories(appsRoot: appsRoot ?? dev?.appsRoot,
                                                     outputRoot: (broker.stateDirectory as NSString).appendingPathComponent("out"))
         options.pricing = prices
+        options.snapshots.load = snapshotLoad
+        options.snapshots.write = snapshotWrite
+        options.snapshots.everyMessages = snapshotEveryMessages
+        let interval = parseDuration(snapshotInterval) ?? 0
+        options.snapshots.interval = interval > 0 ? .milliseconds(Int64(interval * 1000)) : nil
         if roleSet.contains(.http) { options.extensions = [http.role(try http.configuration())] }
         options.announce = { role, url in FileHandle.standardError.write(Data("almanac run: \(role.rawValue) listening on \(url)/\n".utf8)) }
         let set = try RoleSet(kafka: kafka, publisher: publisher, clock: clock, options: options, logger: logger)

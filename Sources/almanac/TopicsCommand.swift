@@ -67,7 +67,8 @@ struct TopicsCreateCommand: AsyncParsableCommand {
             let state = created.contains(spec.name) ? "created" : "exists"
             if let actual, actual != spec.partitions { mismatched = true }
             rows.append(["topic": spec.name, "state": state, "partitions": actual ?? spec.partitions, "wanted": spec.partitions,
-                         "replication": spec.replicationFactor, "retentionMs": Int(spec.configs["retention.ms"] ?? "-1") ?? -1])
+                         "replication": spec.replicationFactor, "retentionMs": Int(spec.configs["retention.ms"] ?? "-1") ?? -1,
+                         "cleanupPolicy": spec.configs["cleanup.policy"] ?? "delete"])
         }
         if json {
             let data = try JSONSerialization.data(withJSONObject: ["brokers": kafka.bootstrapServers, "topics": rows], options: [.prettyPrinted, .sortedKeys])

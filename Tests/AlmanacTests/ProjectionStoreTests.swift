@@ -34,4 +34,33 @@ import Testing
         await task.value
         #expect(!store.isCaughtUp(to: [Self.control: 10]))
     }
+
+    /// A snapshot covers a partition only below its held events: they are not in the state yet, and
+    /// a projector started from the snapshot must read them again.
+    @Test func cut_whenAnEventIsHeld_recordsThePositionOfTheHeldEvent() {
+        let store = ProjectionStore()
+        let time = Date(timeIntervalSinceReferenceDate: 800_000_000.5)
+        store.update(after: Self.message(offset: 0), eventTime: time) { _ in }
+        store.update(after: Self.message(offset: 1)) { _ in }
+        store.setHolds([Self.control: 1])
+        store.update(after: Self.message(offset: 2), eventTime: time.addingTimeInterval(-5)) { _ in }
+        let snapshot = store.cut(topics: ["config", "control"], writtenAt: time)
+        #expect(snapshot.positions == [SnapshotPosition(topic: "almanac.control", partition: 0, offset: 1)])
+        #expect(snapshot.eventTime == time)
+        store.setHolds([:])
+        #expect(store.cut(topics: ["config", "control"], writtenAt: time).positions.map(\.offset) == [3])
+        #expect(store.messagesRead == 3)
+    }
+
+    @Test func restore_startsThePositionsAndStateFromTheSnapshot() {
+        let store = ProjectionStore()
+        var state = SchedulerState()
+        state.apply(EventEnvelope(source: "t", time: Date(timeIntervalSinceReferenceDate: 0), event: .appConfigured(AppConfigured(
+            config: AppConfiguration(app: "a", account: "acct", jobs: [])))))
+        store.restore(ProjectionSnapshot(topics: ["config", "control"], eventTime: nil, writtenAt: Date(timeIntervalSinceReferenceDate: 0),
+                                         positions: [SnapshotPosition(topic: "almanac.control", partition: 0, offset: 7)], state: state),
+                      messagesRead: 4)
+        #expect(store.isCaughtUp(to: [Self.control: 7]) && !store.isCaughtUp(to: [Self.control: 8]))
+        #expect(store.state == state && store.messagesRead == 0 && store.snapshotMessagesRead == 4)
+    }
 }

@@ -88,7 +88,7 @@ def test_status_tail_and_topics_on_a_running_dev(dev_factory, example_apps):
     existing = dev.cli("topics", "create", "--replication", "1", "--json")
     assert existing.returncode == 0, existing.stderr
     topics = {t["topic"]: t for t in json.loads(existing.stdout)["topics"]}
-    assert set(topics) == {f"almanac.{n}" for n in ("config", "control", "triggers", "ticks", "executions", "charges", "dlq")}
+    assert set(topics) == {f"almanac.{n}" for n in ("config", "control", "triggers", "ticks", "executions", "charges", "dlq", "snapshots")}
     assert {t["state"] for t in topics.values()} == {"exists"}
     assert [topics[f"almanac.{n}"]["partitions"] for n in ("triggers", "executions", "charges", "config", "ticks")] == [12, 12, 12, 6, 1]
     other = dev.cli("topics", "create", "--replication", "1", "--partitions", "4")

@@ -139,6 +139,35 @@ def projector_rebuild(ctx: Context) -> list[Row]:
                 f"baseline: the same consumer only decoding (the fetch + decode floor)")]
 
 
+@benchmark("history.projector_start")
+def history_projector_start(ctx: Context) -> list[Row]:
+    """A projector started after 100,000 and after 1,000,000 history events over the same 1,000 apps (a
+    snapshot at their end, then 1,000 more events): messages read and time until it has read every partition to its end.
+    Goal: 1M/100k <= 1.5 for both. The full replay from offset 0 is the informational baseline."""
+    sizes = {events: ctx.almanac("history-projector-start", "--events", str(events), "--reps", "3")
+             for events in (100_000, 1_000_000)}
+    start = {events: pick(results, "almanac") for events, results in sizes.items()}
+    replay = {events: pick(results, "full-replay") for events, results in sizes.items()}
+    small, large = start[100_000], start[1_000_000]
+    time_ratio = large.value / small.value
+    messages_ratio = large.extra["messages_read"] / small.extra["messages_read"]
+    rss = {events: result.extra["rss_growth_bytes"] / 2**20 for events, result in start.items()}
+    return [
+        Row("history.projector_start", large.value, "s", "1M/100k <= 1.5", time_ratio <= 1.5, small.value, time_ratio,
+            large.min, large.max, large.peak_rss_bytes,
+            f"time until ready after 1M history events (baseline: after 100k; ratio 1M/100k = {time_ratio:.2f}); "
+            f"projection RSS growth {rss[1_000_000]:.0f} MiB after 1M, {rss[100_000]:.0f} MiB after 100k "
+            f"(peak RSS includes the embedded broker holding the log)"),
+        Row("history.projector_start.messages", large.extra["messages_read"], "messages", "1M/100k <= 1.5", messages_ratio <= 1.5,
+            small.extra["messages_read"], messages_ratio, None, None, None,
+            "messages read until ready (snapshot chunks + manifests + the 1,000-event tail): after 1M (baseline: after 100k)"),
+        Row("history.projector_start.full_replay", replay[1_000_000].value, "s", "report", None, replay[100_000].value,
+            replay[1_000_000].value / replay[100_000].value, replay[1_000_000].min, replay[1_000_000].max, replay[1_000_000].peak_rss_bytes,
+            f"the same start from offset 0 (no snapshot): {replay[1_000_000].extra['messages_read']:,.0f} messages after 1M, "
+            f"{replay[100_000].extra['messages_read']:,.0f} after 100k (baseline: after 100k)"),
+    ]
+
+
 @benchmark("audit.replay")
 def audit_replay(ctx: Context) -> list[Row]:
     events = 100_000 if ctx.quick else 1_000_000

@@ -75,4 +75,15 @@ enum AlmanacMetrics {
     static func ticked(_ plans: [TickPlan]) {
         Counter(label: "almanac_ticks_total").increment(by: plans.count)
     }
+
+    /// `almanac_snapshot_rejected_total{reason}`: stored projection snapshots a starting
+    /// projector passed over (``SnapshotSelection/Reason``).
+    static func snapshotRejected(_ reason: SnapshotSelection.Reason) {
+        Counter(label: "almanac_snapshot_rejected_total", dimensions: [("reason", reason.rawValue)]).increment()
+    }
+
+    /// `almanac_snapshots_written_total`: projection snapshots this process wrote.
+    static func snapshotWritten() {
+        Counter(label: "almanac_snapshots_written_total").increment()
+    }
 }

@@ -1,4 +1,5 @@
 import AlmanacCore
+import Foundation
 import Kafka
 import Synchronization
 
@@ -12,6 +13,12 @@ public final class ProjectionStore: Sendable {
         /// The lowest offset per partition of an event read but not applied yet (deferred): the
         /// partition does not count as read past it.
         var holds: [KafkaTopicPartition: Int64] = [:]
+        /// The newest event time folded (``ProjectionSnapshot/eventTime``).
+        var eventTime: Date?
+        /// Messages of the folded topics read by this process (not counting a snapshot's).
+        var messagesRead = 0
+        /// Messages of the snapshots topic read to load the snapshot started from.
+        var snapshotMessagesRead = 0
         var waiters: [(id: UInt64, target: [KafkaTopicPartition: Int64], continuation: CheckedContinuation<Void, Never>)] = []
     }
     private let inner = Mutex(Inner())
@@ -21,20 +28,25 @@ public final class ProjectionStore: Sendable {
     /// A copy of the current state.
     public var state: SchedulerState { inner.withLock { $0.state } }
 
-    /// Applies `body` to the state and records that `message` was read.
-    func update(after message: KafkaConsumerMessage, _ body: (inout SchedulerState) -> Void) {
+    /// Applies `body` to the state and records that `message` was read, and that an event of
+    /// `eventTime` was folded (nil when the message was rejected or held).
+    func update(after message: KafkaConsumerMessage, eventTime: Date? = nil, _ body: (inout SchedulerState) -> Void) {
         let ready = inner.withLock { inner in
             body(&inner.state)
             inner.positions[message.topicPartition] = message.offset + 1
+            inner.messagesRead += 1
+            if let eventTime, inner.eventTime.map({ eventTime > $0 }) ?? true { inner.eventTime = eventTime }
             return Self.takeSatisfied(&inner)
         }
         for continuation in ready { continuation.resume() }
     }
 
-    /// Applies `body` to the state without moving any read position (deferred events).
-    func apply(_ body: (inout SchedulerState) -> Void) {
+    /// Applies `body` to the state without moving any read position (deferred events), folding
+    /// an event of `eventTime`.
+    func apply(eventTime: Date? = nil, _ body: (inout SchedulerState) -> Void) {
         let ready = inner.withLock { inner in
             body(&inner.state)
+            if let eventTime, inner.eventTime.map({ eventTime > $0 }) ?? true { inner.eventTime = eventTime }
             return Self.takeSatisfied(&inner)
         }
         for continuation in ready { continuation.resume() }
@@ -57,6 +69,39 @@ public final class ProjectionStore: Sendable {
         }
         for continuation in ready { continuation.resume() }
     }
+
+    /// Starts the projection from a snapshot: its state, event time and positions. Call before
+    /// the first message is read.
+    func restore(_ snapshot: ProjectionSnapshot, messagesRead: Int) {
+        let ready = inner.withLock { inner in
+            inner.state = snapshot.state
+            inner.snapshotMessagesRead = messagesRead
+            inner.eventTime = snapshot.eventTime
+            for position in snapshot.positions {
+                inner.positions[KafkaTopicPartition(topic: position.topic, partition: position.partition)] = position.offset
+            }
+            return Self.takeSatisfied(&inner)
+        }
+        for continuation in ready { continuation.resume() }
+    }
+
+    /// The state with the positions it covers, taken together: what a snapshot records. A
+    /// partition counts as read only below its held (deferred) events, which the state does not
+    /// hold yet.
+    public func cut(topics: [String], writtenAt: Date) -> ProjectionSnapshot {
+        inner.withLock { inner in
+            let positions = inner.positions.map { tp, offset in
+                SnapshotPosition(topic: tp.topic, partition: tp.partition, offset: min(offset, inner.holds[tp] ?? .max))
+            }
+            return ProjectionSnapshot(topics: topics, eventTime: inner.eventTime, writtenAt: writtenAt, positions: positions, state: inner.state)
+        }
+    }
+
+    /// Messages of the folded topics this process has read (a loaded snapshot's are not counted).
+    public var messagesRead: Int { inner.withLock { $0.messagesRead } }
+
+    /// Messages of the snapshots topic read to load the snapshot this projection started from.
+    public var snapshotMessagesRead: Int { inner.withLock { $0.snapshotMessagesRead } }
 
     /// Returns once every partition in `target` has been read up to (excluding) its offset, or
     /// when the task is cancelled (check `Task.isCancelled` after).

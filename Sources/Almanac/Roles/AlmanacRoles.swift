@@ -72,6 +72,9 @@ public struct RoleSet {
         public var tickerTransactions: TickerTransactionMode = .auto
         public var worker = WorkerService.Options()
         public var pricing = PricingSchedule([.standard])
+        /// When the projector loads and writes snapshots; processes whose projection folds only
+        /// part of the log (worker, ticker) never write them.
+        public var snapshots = ProjectorService.SnapshotOptions()
         /// Roles implemented outside this library (e.g. AlmanacHTTP's `http`).
         public var extensions: [any RoleExtension] = []
         /// Receives the URL of a role that serves something (see ``RoleContext/announce``).
@@ -91,10 +94,12 @@ public struct RoleSet {
         let needsProjection = !options.roles.isEmpty
         guard needsProjection else { return }
         var projector = try ProjectorService(store: store, kafka: kafka, publisher: publisher, topics: publisher.topics, clock: clock, logger: logger)
+        projector.snapshots = options.snapshots
         // Workers and tickers need less of the log than the projector role or the http role.
         if options.roles.isSubset(of: [.worker, .ticker]) {
             projector.foldsTicks = options.roles.contains(.ticker)
             projector.foldsExecutions = false
+            projector.snapshots.write = false
         }
         self.projector = projector
         if options.roles.contains(.ticker) {

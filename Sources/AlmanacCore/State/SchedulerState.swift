@@ -3,7 +3,7 @@ import Foundation
 /// The scheduler's projection: apps, jobs, schedules, pause flags, the last completed tick and the
 /// recent runs of each job. Rebuilt by folding config, control, ticks and executions events in log
 /// order with ``apply(_:)`` (the only mutation; see `SchedulerState+Apply.swift`).
-public struct SchedulerState: Sendable {
+public struct SchedulerState: Sendable, Equatable {
     /// A pause in force: since when (event time, UTC), why and by whom.
     public struct Pause: Hashable, Sendable {
         public var since: Date
@@ -116,7 +116,7 @@ public struct SchedulerState: Sendable {
     /// price a run recovered after a crash by the value in force when it completed.
     public static let complexityHistoryLimit = 16
 
-    public struct AppState: Sendable {
+    public struct AppState: Sendable, Equatable {
         public var config: AppConfiguration
         public var configuredAt: Date
         public var pauseState = PauseState()
