@@ -3,7 +3,7 @@ import ArgumentParser
 import Foundation
 import Kafka
 
-/// `almanac topics create`: Almanac's topics (DESIGN.md §2) on a cluster.
+/// `almanac topics create`: Almanac's topics (docs/design.md §2) on a cluster.
 struct TopicsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "topics",

@@ -94,7 +94,7 @@ import Testing
         await writer.close()
         await publisher.producer.shutdown()
         // The mock shows aborted records too (it ignores isolation.level): the minute appears twice,
-        // with the same trigger id — which is why workers dedupe by trigger id (DESIGN.md §3).
+        // with the same trigger id — which is why workers dedupe by trigger id (docs/design.md §3).
         let triggers = try await read(publisher.topics.triggers, partitions: 12, expecting: 2, kafka: kafka)
         #expect(Set(triggers.compactMap { if case .jobTriggered(let t) = $0 { t.triggerId } else { nil } }).count == 1)
     }

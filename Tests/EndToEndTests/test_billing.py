@@ -29,7 +29,7 @@ WINDOW = ["--from", "2026-03-02T00:00:00Z", "--to", "2026-03-03T00:00:00Z"]
 CHARGE_LINE = re.compile(r"^\S+ \S+\s+charge\s")
 
 
-# --- an independent pricer (the oracle): DESIGN.md §5 and docs/billing.md, not Almanac's code ---
+# --- an independent pricer (the oracle): docs/design.md §5 and docs/billing.md, not Almanac's code ---
 
 def instant(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))

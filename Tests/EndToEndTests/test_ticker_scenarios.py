@@ -30,7 +30,7 @@ def at(hh: int, mm: int, ss: int = 0) -> dt.datetime:
 
 
 def control(producer: Producer, kind: str, app: str, when: dt.datetime, reason: str):
-    """Publishes `almanac.schedule.<kind>` stamped `when` (the instant DESIGN.md §5 judges by)."""
+    """Publishes `almanac.schedule.<kind>` stamped `when` (the instant docs/design.md §5 judges by)."""
     event = {"specversion": "1.0", "id": str(uuid.uuid4()), "source": "ops-test", "type": f"almanac.schedule.{kind}",
              "subject": app, "time": when.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
              "datacontenttype": "application/json", "dataschema": f"https://almanac.dev/schemas/schedule.{kind}/v1",

@@ -1,4 +1,4 @@
-"""A pause and queued follow-ups (DESIGN.md §5: "Follow-up jobs already queued keep running (config
+"""A pause and queued follow-ups (docs/design.md §5: "Follow-up jobs already queued keep running (config
 says whether a pause also holds them)"): a follow-up of a job with `pauseHoldsFollowUps: true`
 waits while its app is paused and starts once resumed; one without the flag runs during the pause.
 A real `almanac run --roles worker` on the embedded broker; the pause and resume are published by

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The calendar.next baseline of ops/bench: cronsim (PyPI, the reference calendar of DESIGN.md §4)
+"""The calendar.next baseline of ops/bench: cronsim (PyPI, the reference calendar of docs/design.md §4)
 computing `next` for a sample of the same schedules Almanac's benchmark used.
 
     python3 ops/benchmarks/cronsim_next.py SAMPLE.jsonl [--reps N]
@@ -10,7 +10,7 @@ after (epoch minute) and Almanac's answer. Each repetition times `next()` on a f
 iterator per schedule (construction, i.e. parsing, is outside the clock, as Almanac's compiled
 schedules are). The rate is per call, so it stands for the full set: projected seconds for N
 schedules = N / rate. Also counts the schedules where cronsim's answer differs from Almanac's
-(DESIGN.md §4 deviates from cronsim on purpose in a few DST cases; see ops/differential/).
+(docs/design.md §4 deviates from cronsim on purpose in a few DST cases; see ops/differential/).
 
 Prints one JSON line in almanac-bench's result shape, side "cronsim".
 """

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """A corpus of malformed messages for Almanac's config and control topics, each with the
-RejectionReason the projector must give it (issue 5; DESIGN.md §3).
+RejectionReason the projector must give it (issue 5; docs/design.md §3).
 
 Every bad message must land on the dlq as almanac.event.rejected with that reason, its original
 topic, partition, offset and key, and its bytes (base64, first 64 KiB); nothing else may change.
@@ -230,7 +230,7 @@ def ten_megabytes(now: str, app: str) -> BadInput:
 
 
 def producer_config(brokers: str) -> dict:
-    """confluent-kafka settings: Almanac's partitioner (murmur2_random, DESIGN.md §2) and room for 10 MB."""
+    """confluent-kafka settings: Almanac's partitioner (murmur2_random, docs/design.md §2) and room for 10 MB."""
     return {"bootstrap.servers": brokers, "partitioner": "murmur2_random", "message.max.bytes": 20_000_000,
             "linger.ms": 0, "enable.idempotence": True, "acks": "all"}
 

@@ -11,7 +11,7 @@ Each line of an export is {"topic","partition","offset","key","value"} (value = 
   hold: subject = data.app / data.config.app / job key / account, chargeId = triggerId,
   total = sum of the line items' amounts;
 - with --check-partitioning, a keyed message sits on murmur2(key) % partitions (the Java and
-  `murmur2_random` placement DESIGN.md §2 promises, so kcat and Java producers agree with Almanac);
+  `murmur2_random` placement docs/design.md §2 promises, so kcat and Java producers agree with Almanac);
 - with --strict, events Almanac wrote (source `almanac/...`) carry no field the schema does not name.
 
 Messages the dlq names as rejected (by topic/partition/offset) are bad inputs by design: with
@@ -41,7 +41,7 @@ from referencing import Registry, Resource
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 DEFAULT_SCHEMAS = ROOT / "schemas"
 DEFAULT_SWIFT = ROOT / "Sources" / "AlmanacCore" / "Events" / "AlmanacEvent.swift"
-# DESIGN.md §2 default partition counts (AlmanacTopics.swift).
+# docs/design.md §2 default partition counts (AlmanacTopics.swift).
 DEFAULT_PARTITIONS = {"config": 6, "control": 6, "triggers": 12, "ticks": 1, "executions": 12, "charges": 12, "dlq": 1}
 
 

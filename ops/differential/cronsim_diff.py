@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Differential test of Almanac's schedule calendar against cronsim (PyPI, the reference
-named in DESIGN.md §4).
+named in docs/design.md §4).
 
     ALMANAC_BIN=.build/release/almanac-next python3 ops/differential/cronsim_diff.py
 
@@ -17,10 +17,10 @@ What it checks:
    transition of the year) are the same instants as cronsim's, with the same local offset.
 2. refused.txt (expressions cronsim refuses): Almanac exits 2 with a message on stderr,
    within TIMEOUT seconds, for each.
-3. Where DESIGN.md and cronsim differ, DESIGN wins; every such case is listed below with
+3. Where docs/design.md and cronsim differ, DESIGN wins; every such case is listed below with
    its reason (MACROS, ALMANAC_REFUSES, SEMANTIC_OVERRIDES, DST_DEVIATIONS). A DST
    deviation is accepted only if the instants on the affected local dates equal an
-   independent brute-force evaluation of DESIGN.md §4 (every UTC minute, or every local
+   independent brute-force evaluation of docs/design.md §4 (every UTC minute, or every local
    wall minute, of those dates checked against cronsim's own parsed fields).
 """
 from __future__ import annotations
@@ -45,9 +45,9 @@ CAP = 2000
 TIMEOUT = 20
 UTC = timezone.utc
 
-# --- Deviations: DESIGN.md wins over cronsim ---------------------------------------------
+# --- Deviations: docs/design.md wins over cronsim ---------------------------------------------
 
-# cronsim 2.8 knows no macros ("Wrong number of fields"); DESIGN.md §4 accepts them, with
+# cronsim 2.8 knows no macros ("Wrong number of fields"); docs/design.md §4 accepts them, with
 # the meanings of Vixie/Debian cron. Each is compared against its expansion.
 MACROS = {
     "@yearly": "0 0 1 1 *",
@@ -63,7 +63,7 @@ MACROS = {
 # refused with a clear message, never silently misread"). Checked: cronsim accepts, Almanac
 # exits 2.
 ALMANAC_REFUSES = {
-    "0 */5 * * * *": "6 fields: cronsim reads a seconds field; DESIGN.md is 5-field cron",
+    "0 */5 * * * *": "6 fields: cronsim reads a seconds field; docs/design.md is 5-field cron",
     "*/90 * * * *": "a step wider than the field selects only its first value (cronsim: minute 0), "
                     "which would silently misread 'every 90 minutes'",
     "0 */24 * * *": "same: hour step 24 would mean 'midnight only'",
@@ -76,7 +76,7 @@ ALMANAC_REFUSES = {
     "0 0 * * 1\u00a0": "cronsim splits on Unicode whitespace (NBSP); Almanac splits on ASCII whitespace only",
 }
 
-# cronsim accepts these with a meaning DESIGN.md's "what an experienced cron operator
+# cronsim accepts these with a meaning docs/design.md's "what an experienced cron operator
 # expects" rejects. Almanac's instants are compared against cronsim's for the equivalent.
 SEMANTIC_OVERRIDES = {
     "5-5/2 * * * *": ("5 * * * *", "A-A/S is the single value A in Vixie cron; cronsim "
@@ -84,7 +84,7 @@ SEMANTIC_OVERRIDES = {
     "0 3-3/2 * * *": ("0 3 * * *", "same, in the hour field"),
 }
 
-# DST conventions (DESIGN.md §4) where cronsim's interval-schedule stepping differs:
+# DST conventions (docs/design.md §4) where cronsim's interval-schedule stepping differs:
 #  - "half-hour-shift": Australia/Lord_Howe moves its clocks by 30 minutes. cronsim steps
 #    interval schedules hour by hour in real time (`advance_hour` ticks 3600 s, then
 #    `advance_minute` jumps by whole minutes), so after a transition it lands on :30 and
@@ -104,7 +104,7 @@ DST_DEVIATIONS = {
 
 # The corpus expressions where those conventions show, case by case. A deviation not in
 # this table fails the run (even when the DESIGN evaluation confirms it), and so does an
-# entry that no longer deviates: the table is the reviewed list of where DESIGN.md wins.
+# entry that no longer deviates: the table is the reviewed list of where docs/design.md wins.
 DST_CASES = {
     ('* */6,12-15 * * 0,2', 'America/Santiago'): 'missing-midnight',
     ('* 1 17-23/29 */4 SUN-FRI', 'America/Santiago'): 'missing-midnight',
@@ -194,7 +194,7 @@ def cronsim_instants(expr: str, zone: str, start: datetime, end: datetime, cap: 
     return out
 
 
-# --- Independent evaluation of DESIGN.md §4 ---------------------------------------------
+# --- Independent evaluation of docs/design.md §4 ---------------------------------------------
 
 def design_instants(expr: str, interval: bool, zone: str, lo: datetime, hi: datetime) -> list[datetime]:
     """Fire instants in [lo, hi) by brute force: cronsim's parsed fields decide which wall
@@ -365,7 +365,7 @@ def main() -> None:
     seen = {(expr, zone) for expr, zone, _ in deviations}
     failures += [f"DST_CASES entry {case} no longer deviates; remove it" for case in DST_CASES if case not in seen]
     for line in sorted({verdict for _, _, verdict in deviations}):
-        print(f"deviation (DESIGN.md wins) {line}")
+        print(f"deviation (docs/design.md wins) {line}")
     print(f"{len(corpus)} expressions x {len(ZONES)} zones, {len(refused)} refused by both, "
           f"{len(ALMANAC_REFUSES)} refused by Almanac only, {len(MACROS)} macros, "
           f"{len(SEMANTIC_OVERRIDES)} semantic overrides, {len(seen)} listed DST deviations "

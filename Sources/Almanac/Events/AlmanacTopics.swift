@@ -1,6 +1,6 @@
 import Kafka
 
-/// Almanac's topics (DESIGN.md §2), named `<prefix><name>` (default prefix `almanac.`).
+/// Almanac's topics (docs/design.md §2), named `<prefix><name>` (default prefix `almanac.`).
 public struct AlmanacTopics: Sendable {
     public var prefix: String
     /// Partition counts; triggers and executions must stay equal (co-partitioned).

@@ -4,7 +4,7 @@ import Kafka
 import Logging
 import ServiceLifecycle
 
-/// A role a process can run (DESIGN.md §1). Any mix per process.
+/// A role a process can run (docs/design.md §1). Any mix per process.
 public enum AlmanacRole: String, CaseIterable, Sendable {
     /// `http` (admin API, panel, metrics) is served by a ``RoleExtension`` that the process adds
     /// (the `almanac` CLI adds AlmanacHTTP's); like the ticker and worker it reads its

@@ -2,7 +2,7 @@ import AlmanacCore
 import Foundation
 import Synchronization
 
-/// Runs a job in-process with a registered ``JobHandler`` (DESIGN.md §5 "or an in-process Swift
+/// Runs a job in-process with a registered ``JobHandler`` (docs/design.md §5 "or an in-process Swift
 /// handler"): same context as a process, same report checks, timeout by task cancellation.
 ///
 /// - Important: Swift code cannot be killed. On timeout (or cancellation of the calling task) the

@@ -43,7 +43,7 @@ public struct ClosureJobHandler: JobHandler {
 }
 
 /// What a handler knows about its run: the same facts a job process gets in its environment and
-/// on stdin (DESIGN.md §5).
+/// on stdin (docs/design.md §5).
 public struct JobContext: Sendable {
     public let trigger: JobTriggered
     public let job: JobConfiguration

@@ -5,7 +5,7 @@ import Foundation
 import Glibc
 #endif
 
-/// Runs a job as a process (DESIGN.md §5):
+/// Runs a job as a process (docs/design.md §5):
 /// - argv from the job config, spawned with `posix_spawn` in a process group of its own;
 /// - a scrubbed environment: only `PATH`, `LANG`, `HOME`, the `ALMANAC_*` variables (with
 ///   `ALMANAC_OUTPUT_DIR` when the request has an output folder) and the job's `env`;

@@ -4,7 +4,7 @@ import Kafka
 import Logging
 
 /// Whether a leading ticker writes each batch of minutes (their triggers, skips and
-/// `tick.completed` markers) in one Kafka transaction (DESIGN.md §5; KIP-98).
+/// `tick.completed` markers) in one Kafka transaction (docs/design.md §5; KIP-98).
 public enum TickerTransactionMode: String, Sendable, CaseIterable {
     /// Use transactions if the cluster accepts them (`initTransactions` succeeds), else write
     /// without and log why once per leadership term. The default.
@@ -39,7 +39,7 @@ public struct TickerTransactions: Sendable {
 /// Writes a leader's minutes for one leadership term: the triggers and skips first and, once the
 /// broker acknowledged them, the `tick.completed` markers — inside one transaction when the term
 /// has a transactional producer. The order is kept inside the transaction too, because
-/// correctness must not depend on transactions (DESIGN.md §5): a broker that shows aborted
+/// correctness must not depend on transactions (docs/design.md §5): a broker that shows aborted
 /// records (librdkafka's mock cluster ignores `isolation.level`) never shows a tick whose
 /// triggers were not stored, and a re-planned minute re-writes the same deterministic trigger ids.
 struct TickWriter: Sendable {

@@ -10,7 +10,7 @@ import ServiceLifecycle
 /// Kafka transaction when ``transactions`` allows and the cluster supports it.
 ///
 /// On start it resumes after the last `tick.completed` in the log; minutes missed while down are
-/// planned in order with the catch-up rules (DESIGN.md §5). Minutes never go backwards, so a wall
+/// planned in order with the catch-up rules (docs/design.md §5). Minutes never go backwards, so a wall
 /// clock that jumps back does not re-fire ticked minutes.
 public struct TickerService: Service {
     let store: ProjectionStore

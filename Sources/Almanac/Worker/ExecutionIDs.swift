@@ -1,6 +1,6 @@
 import Synchronization
 
-/// Fresh `executionId`s (DESIGN.md §3: a new one per attempt at running a trigger): random
+/// Fresh `executionId`s (docs/design.md §3: a new one per attempt at running a trigger): random
 /// version-4 UUIDs (RFC 9562 §5.4) in lower case, e.g. `1f0c3c1e-8d2a-4b7e-9a61-0c5d2e7f4b90`.
 ///
 /// Foundation's `UUID()` asks the system for entropy on every call, a visible share of a no-op

@@ -4,7 +4,7 @@ import Kafka
 import Logging
 
 /// What one `executions` partition says about the triggers of its co-partitioned `triggers`
-/// partition: which are finished (the worker's idempotency set, DESIGN.md §5).
+/// partition: which are finished (the worker's idempotency set, docs/design.md §5).
 ///
 /// Completions are kept with their outcome (tails dropped), because a trigger that is delivered
 /// again after its completion may still lack the events derived from it (charge, retry): the

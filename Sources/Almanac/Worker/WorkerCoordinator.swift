@@ -230,7 +230,7 @@ struct WorkerCoordinatorState {
 
     // MARK: Admission
 
-    /// Decides what to do with a trigger read from the log (DESIGN.md §5 overlap policies):
+    /// Decides what to do with a trigger read from the log (docs/design.md §5 overlap policies):
     /// `skip` allows one live run per job, `queue` one running plus one waiting, `allow` (or nil:
     /// not a scheduled run) any number.
     mutating func admit(_ item: WorkItem, overlap: OverlapPolicy) -> Admission {
@@ -493,7 +493,7 @@ struct WorkerCoordinatorState {
     var liveCount: Int { live.count }
 }
 
-/// The worker's bookkeeping (DESIGN.md §5), without I/O:
+/// The worker's bookkeeping (docs/design.md §5), without I/O:
 /// - per assigned partition: an offset tracker (commit = lowest unfinished offset, the
 ///   parallel-consumer technique) and the idempotency index rebuilt from `executions`;
 /// - accepted triggers from queued to recorded, with the overlap policy per job;

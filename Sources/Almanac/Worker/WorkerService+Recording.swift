@@ -64,7 +64,7 @@ extension WorkerService {
     }
 
     /// Holds a follow-up of a job with `pauseHoldsFollowUps` while its app or job is paused
-    /// (DESIGN.md §5: the config says whether a pause also holds queued follow-ups); it starts once
+    /// (docs/design.md §5: the config says whether a pause also holds queued follow-ups); it starts once
     /// resumed. The held run keeps its slot, and its offset stays unfinished, so a partition's next
     /// owner holds it too.
     /// - Returns: false if the hold was cancelled (hand-off or shutdown): the trigger is not run here.

@@ -26,7 +26,7 @@ public struct LogPosition: Hashable, Sendable, Comparable, CustomStringConvertib
 /// and ``state(at:)`` answer questions about the collected log afterwards.
 ///
 /// Times are the events' CloudEvents `time` (UTC): a pause is judged by when it was stamped, not
-/// when it arrived (DESIGN.md §5). Duplicates are kept where the audit reports them (completions,
+/// when it arrived (docs/design.md §5). Duplicates are kept where the audit reports them (completions,
 /// charges) and dropped where the contract makes them harmless (a trigger or skip written twice
 /// by two tickers has one deterministic id).
 ///

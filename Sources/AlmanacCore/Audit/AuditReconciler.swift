@@ -4,7 +4,7 @@ import Foundation
 /// ``AuditRow`` per fire time and per manual or follow-up run, and the ``AuditDiscrepancy``s.
 ///
 /// Rules (docs/events.md "Auditing"):
-/// - **Fire times** come from ``CompiledSchedule`` (DST per DESIGN.md §4) of the job's schedule
+/// - **Fire times** come from ``CompiledSchedule`` (DST per docs/design.md §4) of the job's schedule
 ///   *in force for that minute*: the configuration read by the time the minute was ticked (the
 ///   `time` of its first `tick.completed`; for a minute not ticked, the minute itself), and only
 ///   after the instant that schedule took effect — the ticker's own rule, so an edit at 10:10 moves
@@ -195,7 +195,7 @@ public struct AuditReconciler: Sendable {
         return nil
     }
 
-    /// The source a trigger id's shape implies (DESIGN.md §3): `…#n` follow-up, `…@minute` scheduled, else manual.
+    /// The source a trigger id's shape implies (docs/design.md §3): `…#n` follow-up, `…@minute` scheduled, else manual.
     static func source(of root: TriggerID) -> TriggerSource {
         if root.rawValue.contains("#") { return .enqueue }
         return scheduledFor(of: root) != nil ? .scheduled : .manual

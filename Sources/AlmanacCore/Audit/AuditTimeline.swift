@@ -27,7 +27,7 @@ public struct AuditTimeline: Sendable {
         public var job: String?
 
         /// Holds a run due at `instant`: begun strictly before it and not resumed before it
-        /// (``SchedulerState/PauseState/pause(at:)``'s rule, DESIGN.md §5).
+        /// (``SchedulerState/PauseState/pause(at:)``'s rule, docs/design.md §5).
         public func holds(_ instant: Date) -> Bool {
             since < instant && until.map { $0 >= instant } ?? true
         }

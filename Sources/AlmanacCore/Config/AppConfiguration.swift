@@ -7,7 +7,7 @@ public struct AppConfiguration: Codable, Hashable, Sendable {
     /// App id, unique across accounts; the Kafka key of config and control events.
     public var app: String
     public var account: String
-    /// IANA zone the schedules are read in. Default `America/New_York` (DESIGN.md §4).
+    /// IANA zone the schedules are read in. Default `America/New_York` (docs/design.md §4).
     public var timeZone: String
     public var jobs: [JobConfiguration]
 
@@ -32,7 +32,7 @@ public struct AppConfiguration: Codable, Hashable, Sendable {
     }
 }
 
-/// What happens when a job is due while its previous run is still going (DESIGN.md §5).
+/// What happens when a job is due while its previous run is still going (docs/design.md §5).
 public enum OverlapPolicy: String, Codable, Hashable, Sendable, CaseIterable {
     /// The new trigger becomes `job.skipped(overlap)` (default).
     case skip
@@ -46,7 +46,7 @@ public enum OverlapPolicy: String, Codable, Hashable, Sendable, CaseIterable {
 public struct JobConfiguration: Codable, Hashable, Sendable {
     /// Job name, unique within the app: `[A-Za-z0-9_.-]+`.
     public var name: String
-    /// Schedule expression (platform form or 5-field cron, DESIGN.md §4); `nil` for jobs that only
+    /// Schedule expression (platform form or 5-field cron, docs/design.md §4); `nil` for jobs that only
     /// run when queued as follow-ups or triggered by hand.
     public var schedule: String?
     /// argv of the process to run; a relative program path (`jobs/digest.py`) resolves on each

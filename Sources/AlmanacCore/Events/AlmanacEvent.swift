@@ -83,7 +83,7 @@ public enum AlmanacEvent: Hashable, Sendable {
         }
     }
 
-    /// The Kafka key and CloudEvents `subject` (DESIGN.md §2).
+    /// The Kafka key and CloudEvents `subject` (docs/design.md §2).
     public var key: String {
         switch self {
         case .appConfigured(let e): e.config.app
@@ -99,7 +99,7 @@ public enum AlmanacEvent: Hashable, Sendable {
         }
     }
 
-    /// The deterministic CloudEvents `id` (DESIGN.md §3), so that re-publishing after a crash
+    /// The deterministic CloudEvents `id` (docs/design.md §3), so that re-publishing after a crash
     /// produces the same id and consumers can dedupe.
     public var deterministicID: String? {
         switch self {

@@ -100,7 +100,7 @@ public enum EventCodec {
             throw EventDecodingError(.schemaViolation, "\(error)")
         }
         if let subject = header.subject, subject != event.key {
-            throw EventDecodingError(.schemaViolation, "subject \"\(subject)\" does not match the event's key \"\(event.key)\" (the subject is the Kafka key, DESIGN.md §2)")
+            throw EventDecodingError(.schemaViolation, "subject \"\(subject)\" does not match the event's key \"\(event.key)\" (the subject is the Kafka key, docs/design.md §2)")
         }
         try SemanticValidation.check(event)
         return EventEnvelope(id: header.id ?? "", source: header.source ?? "", time: time, event: event)

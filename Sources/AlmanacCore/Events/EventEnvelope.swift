@@ -6,7 +6,7 @@ import Foundation
 /// "subject":"acme/app/job","time":"2026-03-02T13:00:00.000Z","datacontenttype":"application/json",
 /// "dataschema":"https://almanac.dev/schemas/job.triggered/v1","data":{…}}`.
 public struct EventEnvelope: Hashable, Sendable {
-    /// CloudEvents `id`: deterministic for runs (DESIGN.md §3), a UUID otherwise.
+    /// CloudEvents `id`: deterministic for runs (docs/design.md §3), a UUID otherwise.
     public var id: String
     /// CloudEvents `source`, e.g. `almanac/ticker`.
     public var source: String

@@ -249,7 +249,7 @@ enum EventFastDecoder {
         let total = Millicredits(try r.int64(d, "total"))
         let triggerIdIndex = try r.required(d, "triggerId")
         let triggerId = TriggerID(try r.string(at: triggerIdIndex))
-        // `chargeId` is the trigger id (DESIGN.md §3, checked by semantic validation): the same
+        // `chargeId` is the trigger id (docs/design.md §3, checked by semantic validation): the same
         // text shares the trigger id's storage instead of being decoded again (an audit keeps
         // every charge, and compares the two ids of each).
         let chargeId = r.sameUnescapedString(chargeIdIndex, triggerIdIndex) ? triggerId : TriggerID(try r.string(at: chargeIdIndex))

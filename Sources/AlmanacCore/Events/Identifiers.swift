@@ -1,6 +1,6 @@
 import Foundation
 
-/// `account/app/job`: the Kafka key of triggers and executions (DESIGN.md §2).
+/// `account/app/job`: the Kafka key of triggers and executions (docs/design.md §2).
 public struct JobKey: Hashable, Sendable, Codable, CustomStringConvertible, Comparable {
     public var account: String
     public var app: String
@@ -14,11 +14,11 @@ public struct JobKey: Hashable, Sendable, Codable, CustomStringConvertible, Comp
     public static func < (lhs: JobKey, rhs: JobKey) -> Bool { lhs.description < rhs.description }
 }
 
-/// A trigger id, built by the deterministic rules of DESIGN.md §3:
+/// A trigger id, built by the deterministic rules of docs/design.md §3:
 /// scheduled `account/app/job@2026-03-02T13:00Z` (UTC, minute precision); follow-up
 /// `<parent>/<child job>#<n>`; retry `<trigger>~<attempt>`; manual: a UUID.
 public struct TriggerID: Hashable, Sendable, Codable, CustomStringConvertible, Comparable {
-    /// The id's text (DESIGN.md §3).
+    /// The id's text (docs/design.md §3).
     public var rawValue: String {
         didSet { hash = rawValue.hashValue }
     }
@@ -101,7 +101,7 @@ public struct Millicredits: Hashable, Sendable, Codable, Comparable, AdditiveAri
 extension TriggerID {
     /// The slot of a scheduled trigger or of one of its retries — the minute in
     /// `account/app/job@2026-03-02T13:00Z` (optionally `~N`) — or `nil` for manual and follow-up
-    /// ids, whose slot the id does not hold (DESIGN.md §3).
+    /// ids, whose slot the id does not hold (docs/design.md §3).
     public var scheduledMinute: Date? {
         guard let at = rawValue.lastIndex(of: "@") else { return nil }
         var rest = rawValue[rawValue.index(after: at)...]

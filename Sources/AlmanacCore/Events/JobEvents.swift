@@ -61,7 +61,7 @@ public enum RunStatus: String, Codable, Hashable, Sendable {
     case timedOut = "timed_out"
 }
 
-/// Metered usage a run reported (DESIGN.md §5 report protocol).
+/// Metered usage a run reported (docs/design.md §5 report protocol).
 public struct RunUsage: Codable, Hashable, Sendable {
     public struct AITokens: Codable, Hashable, Sendable {
         public var model: String

@@ -1,4 +1,4 @@
-/// The key rule of job-keyed messages (triggers, executions; DESIGN.md §2): the Kafka key is the
+/// The key rule of job-keyed messages (triggers, executions; docs/design.md §2): the Kafka key is the
 /// event's `account/app/job`, and each part is an id (letters, digits, `.`, `_`, `-`; 1–64
 /// characters, as app files require). A message that breaks it is malformed — not an unknown
 /// job — and is rejected to the dlq as `invalid_data` with a detail starting "malformed key".

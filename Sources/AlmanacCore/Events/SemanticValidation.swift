@@ -1,4 +1,4 @@
-/// Rules a well-formed event must also meet to be applied (DESIGN.md §3: semantically invalid data
+/// Rules a well-formed event must also meet to be applied (docs/design.md §3: semantically invalid data
 /// is rejected, not applied). Checked after the shape of `data`; the first broken rule is thrown as
 /// `invalid_data` naming the field, e.g. `data.usage.emails: -1 is negative`.
 ///
@@ -49,7 +49,7 @@ enum SemanticValidation {
             try jobKey(e.job)
         case .creditsCharged(let e):
             if e.chargeId != e.triggerId {
-                throw EventDecodingError(.invalidData, "data.chargeId: \"\(e.chargeId)\" must equal triggerId \"\(e.triggerId)\" (DESIGN.md §3)")
+                throw EventDecodingError(.invalidData, "data.chargeId: \"\(e.chargeId)\" must equal triggerId \"\(e.triggerId)\" (docs/design.md §3)")
             }
             try nonEmpty(e.chargeId.rawValue, "data.chargeId")
             var sum: Int64 = 0

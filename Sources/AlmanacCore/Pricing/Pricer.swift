@@ -1,4 +1,4 @@
-/// Prices runs (DESIGN.md §5 Billing): base credits of the job's complexity, plus AI tokens at the
+/// Prices runs (docs/design.md §5 Billing): base credits of the job's complexity, plus AI tokens at the
 /// model's rate per 1,000, plus emails and SMS. Integer arithmetic throughout; a fractional
 /// millicredit rounds half up.
 ///
@@ -38,7 +38,7 @@ public enum Pricer {
     }
 
     /// The charge for a completed run. `chargeId = triggerId` (each attempt's trigger id, so a
-    /// retry is a charge of its own: DESIGN.md §3, decision recorded in README "Billing events").
+    /// retry is a charge of its own: docs/design.md §3, decision recorded in README "Billing events").
     /// - Precondition: the charge fits 64-bit millicredits (``total(complexity:usage:table:)`` is
     ///   not `nil`), as it always does within the limits above; traps otherwise.
     public static func charge(for completed: JobCompleted, complexity: Int, table: PricingTable) -> CreditsCharged {

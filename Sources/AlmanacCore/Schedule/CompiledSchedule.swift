@@ -2,7 +2,7 @@ import Foundation
 
 /// A schedule expression bound to an IANA time zone, answering "when does it run next?".
 ///
-/// DST follows DESIGN.md §4 (the Debian cron convention, as in cronsim):
+/// DST follows docs/design.md §4 (the Debian cron convention, as in cronsim):
 /// - fixed-time schedules (neither minute nor hour field starts with `*`) run once per
 ///   local wall time: a wall time in a spring-forward gap runs at the end of the gap
 ///   (03:00 in New York), one in the repeated fall-back hour runs at its first occurrence;

@@ -2,7 +2,7 @@
 ///
 /// Accepts what cronsim 2.8 accepts (names, `7` = Sunday, `N/S` = `N-max/S`, `L`, `LW`,
 /// `5L`, `0#2`, lists of any of these), in the same order of checks as its
-/// `Field.parse`, except where Almanac refuses on purpose or DESIGN.md wins:
+/// `Field.parse`, except where Almanac refuses on purpose or docs/design.md wins:
 /// - a step wider than the field (`*/90` in minutes) is refused instead of selecting
 ///   just the first value;
 /// - `A-A/S` is the single value `A` (cronsim reads it as `A/S`, i.e. `A-max/S`);

@@ -1,4 +1,4 @@
-/// Parses the platform form `[DAYS ]HOURS:MINUTES` (DESIGN.md §4).
+/// Parses the platform form `[DAYS ]HOURS:MINUTES` (docs/design.md §4).
 ///
 /// - `HOURS` and `MINUTES`: lists (`a,b,c`) of `*`, `N`, `A-B`, `*/S`, `A-B/S`.
 ///   `8-19:00` runs at 8:00 … 19:00 (ranges are inclusive).

@@ -1,4 +1,4 @@
-/// A parsed schedule: which local wall-clock minutes a job runs at (DESIGN.md §4).
+/// A parsed schedule: which local wall-clock minutes a job runs at (docs/design.md §4).
 ///
 /// Three forms are accepted, all compiled to the same calendar:
 /// - the platform form `[DAYS ]HOURS:MINUTES`: `9:00`, `*:00`, `*:*`, `8-19:00`,
@@ -27,7 +27,7 @@ public struct ScheduleExpression: Sendable, Hashable, CustomStringConvertible {
     /// The original expression, as given to `parse`.
     public let text: String
     public let form: Form
-    /// DESIGN.md §4: the minute or the hour field starts with `*`. Interval schedules follow
+    /// docs/design.md §4: the minute or the hour field starts with `*`. Interval schedules follow
     /// real elapsed time across DST changes; the others (fixed-time) run once per local
     /// wall time.
     public let isInterval: Bool

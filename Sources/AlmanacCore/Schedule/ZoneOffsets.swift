@@ -113,7 +113,7 @@ final class ZoneOffsets: Sendable {
     @inline(__always)
     func wallMinute(at minute: Int) -> Int { minute + offset(at: minute) }
 
-    /// The instant a local wall minute means for a fixed-time schedule (DESIGN.md §4):
+    /// The instant a local wall minute means for a fixed-time schedule (docs/design.md §4):
     /// the only one if it occurs once; the first if it repeats (fall back); the end of the
     /// gap, when the clocks jump over it (spring forward).
     func firstInstant(ofWallMinute wall: Int) -> Int {

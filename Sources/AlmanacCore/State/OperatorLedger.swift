@@ -2,11 +2,11 @@ import Foundation
 
 /// What an operator sees beside the schedule: credits charged per UTC day (per account and app)
 /// and the dlq's recent rejections. A pure fold of the `charges` and `dlq` topics in log order
-/// with ``apply(_:)``; the `http` role keeps one (DESIGN.md §1: the projector's state does not
+/// with ``apply(_:)``; the `http` role keeps one (docs/design.md §1: the projector's state does not
 /// read those topics).
 ///
 /// Days are UTC days of the charge event's `time`. Each `chargeId` counts once, however often a
-/// crash made a worker write it (DESIGN.md §5), as long as both copies fall in the kept days.
+/// crash made a worker write it (docs/design.md §5), as long as both copies fall in the kept days.
 ///
 /// ```swift
 /// var ledger = OperatorLedger()

@@ -142,7 +142,7 @@ public struct SchedulerState: Sendable, Equatable {
     }
 
     /// The pause that holds `job` of `app` at `instant`, if any: the app's own or the job's.
-    /// Judged by event times (DESIGN.md §5): a pause stamped before a minute's boundary holds that
+    /// Judged by event times (docs/design.md §5): a pause stamped before a minute's boundary holds that
     /// minute; a resume stamped after it does not release it.
     public func pause(app: String, job: String, at instant: Date) -> Pause? {
         guard let state = apps[app] else { return nil }

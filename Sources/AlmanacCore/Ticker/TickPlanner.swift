@@ -8,7 +8,7 @@ public struct TickPlan: Sendable, Equatable {
     public var tick: TickCompleted
 }
 
-/// Decides, purely, what minute M calls for (DESIGN.md §5).
+/// Decides, purely, what minute M calls for (docs/design.md §5).
 ///
 /// A job is due at M when its schedule fires at M and M is after the instant its current schedule
 /// took effect (so edits never fire retroactively or immediately). A due job is

@@ -1,7 +1,7 @@
 import Foundation
 
 /// From when a worker taking a `triggers` partition must know the completions in its
-/// co-partitioned `executions` partition (DESIGN.md §5, "a worker never starts a trigger whose
+/// co-partitioned `executions` partition (docs/design.md §5, "a worker never starts a trigger whose
 /// `job.completed` exists"). Pure.
 ///
 /// The worker is handed the partition's triggers from its committed offset on. A completion of

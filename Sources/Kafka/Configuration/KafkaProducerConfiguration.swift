@@ -1,5 +1,5 @@
 /// Producer settings. Defaults are the safe ones: idempotence on, `acks=all`, and the
-/// Java-compatible `murmur2_random` partitioner (DESIGN.md §2).
+/// Java-compatible `murmur2_random` partitioner (docs/design.md §2).
 public struct KafkaProducerConfiguration: Sendable {
     /// Settings shared with consumers and admin clients (bootstrap servers, passthrough properties).
     public var client: KafkaConfiguration

@@ -2,7 +2,7 @@ import AlmanacCore
 import Foundation
 import Testing
 
-/// `TriggerID.scheduledMinute`: the slot a completed run was for, from its id (DESIGN.md §3).
+/// `TriggerID.scheduledMinute`: the slot a completed run was for, from its id (docs/design.md §3).
 @Suite struct TriggerIDSlotTests {
     @Test func scheduledMinute_whenScheduledOrRetry_isTheSlot() {
         let slot = RFC3339.parse("2026-03-02T13:00:00Z")!

@@ -3,7 +3,7 @@ import Testing
 
 @testable import AlmanacCore
 
-/// `next` and `occurrences`, including the DST rules of DESIGN.md §4.
+/// `next` and `occurrences`, including the DST rules of docs/design.md §4.
 struct CompiledScheduleTests {
     typealias Support = ScheduleTestSupport
 

@@ -4,7 +4,7 @@ import Testing
 @testable import AlmanacCore
 
 /// Random schedules, zones and instants: invariants, and agreement with a brute-force
-/// evaluation of DESIGN.md §4 that asks Foundation for the offset of every single minute.
+/// evaluation of docs/design.md §4 that asks Foundation for the offset of every single minute.
 struct SchedulePropertyTests {
     typealias Support = ScheduleTestSupport
 
@@ -91,7 +91,7 @@ struct SchedulePropertyTests {
             isInterval: minute.text.hasPrefix("*") || hour.text.hasPrefix("*"))
     }
 
-    /// DESIGN.md §4 by brute force over epoch minutes `lo..<hi`, offsets from Foundation.
+    /// docs/design.md §4 by brute force over epoch minutes `lo..<hi`, offsets from Foundation.
     static func bruteForce(_ schedule: RandomSchedule, zone: TimeZone, lo: Int, hi: Int) -> [Int64] {
         var utc = Calendar(identifier: .gregorian)
         utc.timeZone = TimeZone(identifier: "UTC")!

@@ -3,7 +3,7 @@ import Testing
 
 @testable import AlmanacCore
 
-/// The cached offset tables agree with Foundation and resolve wall times per DESIGN.md §4.
+/// The cached offset tables agree with Foundation and resolve wall times per docs/design.md §4.
 struct ZoneOffsetsTests {
     @Test func table_whenEveryKnownZone_agreesWithFoundationSince1972() throws {
         var random = ScheduleTestSupport.SeededGenerator(seed: 1)
