@@ -59,15 +59,7 @@ public struct EventTimeSeeker: Sendable {
         guard !asked.isEmpty else { return [:] }
         var configuration = KafkaConsumerConfiguration(client: kafka)
         configuration.client.clientID = "almanac-seek"
-        let probe = try KafkaRecordProbe(configuration: configuration, logger: logger)
-        let firsts: [KafkaTopicPartition: KafkaConsumerMessage?]
-        do {
-            firsts = try await probe.first(atOrAfter: asked)
-            await probe.close()
-        } catch {
-            await probe.close()
-            throw error
-        }
+        let firsts = try await KafkaRecordProbe.first(atOrAfter: asked, configuration: configuration, logger: logger)
         var result: [KafkaTopicPartition: Date] = [:]
         for (tp, record) in firsts {
             if let record, let time = try? EventCodec.decode(record.value).time { result[tp] = time }

@@ -62,15 +62,7 @@ extension WorkerService {
             }
             var configuration = KafkaConsumerConfiguration(client: kafka)
             configuration.client.clientID = "almanac-worker-seek"
-            let probe = try KafkaRecordProbe(configuration: configuration, logger: logger)
-            let firsts: [KafkaTopicPartition: KafkaConsumerMessage?]
-            do {
-                firsts = try await probe.first(atOrAfter: asked)
-                await probe.close()
-            } catch {
-                await probe.close()
-                throw error
-            }
+            let firsts = try await KafkaRecordProbe.first(atOrAfter: asked, configuration: configuration, logger: logger)
             let jobs = store.state.apps.values.flatMap { app in app.jobs.values.map { (timeoutSeconds: $0.config.timeoutSeconds, retries: $0.config.retries) } }
             let longest = AuditWindow.lookahead(jobs: jobs, retryBackoffSeconds: options.retryBackoffSeconds)
             let now = clock.now()

@@ -50,6 +50,11 @@ struct SnapshotDocument: Codable {
         var startedAt: Date?
         var durationMilliseconds: Int64?
         var attempt: Int?
+        var error: String?
+        var exitCode: Int32?
+        var signal: Int32?
+        var failure: RunFailure?
+        var refusedReportLines: Int?
     }
 
     struct Complexity: Codable {
@@ -125,11 +130,19 @@ extension SnapshotDocument.PauseState {
 extension SnapshotDocument.Run {
     init(_ run: SchedulerState.RunRecord) {
         self.init(triggerId: run.triggerId.rawValue, scheduledFor: run.scheduledFor, outcome: run.outcome, at: run.at,
-                  startedAt: run.startedAt, durationMilliseconds: run.durationMilliseconds, attempt: run.attempt)
+                  startedAt: run.startedAt, durationMilliseconds: run.durationMilliseconds, attempt: run.attempt,
+                  error: run.error, exitCode: run.exitCode, signal: run.signal, failure: run.failure,
+                  refusedReportLines: run.refusedReportLines)
     }
 
     var model: SchedulerState.RunRecord {
-        SchedulerState.RunRecord(triggerId: TriggerID(triggerId), scheduledFor: scheduledFor, outcome: outcome, at: at,
-                                 startedAt: startedAt, durationMilliseconds: durationMilliseconds, attempt: attempt)
+        var run = SchedulerState.RunRecord(triggerId: TriggerID(triggerId), scheduledFor: scheduledFor, outcome: outcome, at: at,
+                                           startedAt: startedAt, durationMilliseconds: durationMilliseconds, attempt: attempt)
+        run.error = error
+        run.exitCode = exitCode
+        run.signal = signal
+        run.failure = failure
+        run.refusedReportLines = refusedReportLines
+        return run
     }
 }

@@ -73,4 +73,20 @@ public final class KafkaRecordProbe: Sendable {
 
     /// Closes the consumer (idempotent).
     public func close() async { await consumer.close() }
+
+    /// One probe for one question: makes a probe with `configuration`, asks
+    /// ``first(atOrAfter:)`` and closes it, whether the question was answered or threw.
+    /// - Throws: ``KafkaError`` from creating the probe or from the fetch.
+    public static func first(atOrAfter asked: [KafkaTopicPartition: (offset: Int64, end: Int64)],
+                             configuration: KafkaConsumerConfiguration, logger: Logger) async throws -> [KafkaTopicPartition: KafkaConsumerMessage?] {
+        let probe = try KafkaRecordProbe(configuration: configuration, logger: logger)
+        do {
+            let firsts = try await probe.first(atOrAfter: asked)
+            await probe.close()
+            return firsts
+        } catch {
+            await probe.close()
+            throw error
+        }
+    }
 }
