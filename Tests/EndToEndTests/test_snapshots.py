@@ -2,6 +2,7 @@
 replay from offset 0; a corrupt snapshot, a newer major version and a snapshot behind the log's head are
 each reported and skipped, falling back to the older snapshot, then to a full replay."""
 import json
+import os
 import pathlib
 import re
 import signal
@@ -10,6 +11,7 @@ import threading
 import time
 
 import jsonschema
+import pytest
 import referencing
 import referencing.jsonschema
 from confluent_kafka import Consumer, Producer, TopicPartition
@@ -27,18 +29,22 @@ jobs:
 """
 
 
+TOKEN = "snapshot-test-token"
+
+
 def start_projector(dev, *args):
     """`almanac run --roles projector,http`; stderr lines collect in `proc.log`."""
     proc = subprocess.Popen([almanac_bin(), "run", "--roles", "projector,http", "--http-port", "0", "--state-directory", str(dev.state),
                              "--snapshot-every-messages", "0", "--snapshot-interval", "0", *args],
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "ALMANAC_ADMIN_TOKEN": TOKEN})
     proc.log = []
     threading.Thread(target=lambda: proc.log.extend(proc.stderr), daemon=True).start()
     deadline = time.monotonic() + 60
     while not (urls := [m.group(1) for line in list(proc.log) if (m := re.search(r"http listening on (\S+?)/?$", line.strip()))]):
         assert proc.poll() is None and time.monotonic() < deadline, "".join(proc.log)
         time.sleep(0.05)
-    proc.api = Client(urls[0])
+    proc.api = Client(urls[0], token=TOKEN)
     proc.api.wait_for("/readyz", lambda _: True, 60, "the projector to be ready")
     return proc
 
@@ -71,6 +77,10 @@ def audit(dev) -> tuple[int, dict]:
     return result.returncode, json.loads(result.stdout)
 
 
+# Alone: `audit snapshot` replays from offset 0 while the dev keeps writing, and the fold has no
+# order across partitions, so under another test's load the two sides once disagreed on a job's
+# recentRuns in ops/test (issue 24's note has it); run by itself it has passed every time.
+@pytest.mark.alone
 def test_snapshots_start_equal_a_replay_and_bad_ones_fall_back(dev_factory, tmp_path):
     apps = tmp_path / "apps"
     apps.mkdir()
